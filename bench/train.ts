@@ -228,6 +228,8 @@ if (names.includes('wei2018-crnn')) {
       `  reference: PyTorch ${ref.torch} (${ref.threads} threads) wei2018 CRNN batch ${values.batch ?? crnnEntry.batchSize}: ${ref.samplesPerSecond.toFixed(2)} samples/s; ` +
         `ratio audio-aug-lab / PyTorch: ${ratios}`,
     );
+  } else if (values['no-torch']) {
+    console.log('  reference: PyTorch skipped (--no-torch)');
   } else {
     console.log('  reference: PyTorch not available (apt-get install python3-torch to compare)');
   }

@@ -57,8 +57,14 @@ export interface BackendInfo {
 }
 
 /** Short name of what computes, e.g. "wasm+openblas x2 workers" or "cpu". */
-export function computeLabel(info: BackendInfo, workers = 1): string {
+export function computeLabel(info: Pick<BackendInfo, 'name' | 'native'>, workers = 1): string {
   return `${info.name}${info.native ? '+openblas' : ''}${workers > 1 ? ` x${workers} workers` : ''}`;
+}
+
+/** computeLabel for the backend active now (whether or not initBackend chose it). */
+export function activeComputeLabel(workers = 1): string {
+  const name = tf.getBackend() as BackendName;
+  return computeLabel({ name, native: nativeKernelsActive(name) }, workers);
 }
 
 export interface InitBackendOptions {

@@ -42,6 +42,7 @@ import { withSeededMathRandom } from './determinism.js';
 import { DataParallel } from './data-parallel.js';
 import { acquireThreads, threadBudget, tryAcquireThreads, type ThreadLease } from '../backend/threads.js';
 import { FUSED_ENV, installFusedLayers } from '../backend/fused/layers.js';
+import { activeComputeLabel } from '../backend/index.js';
 
 export interface EarlyStopping {
   /** Epochs without improvement of the validation loss before stopping (wei2018: 20). */
@@ -373,7 +374,7 @@ async function startDataParallel(
       workerImports: opts.workerImports,
     });
     progress.message(
-      `data-parallel: ${dp.replicas} replicas (this thread + ${dp.replicas - 1} worker thread${dp.replicas > 2 ? 's' : ''}), ` +
+      `training on ${activeComputeLabel(dp.replicas)} (this thread + ${dp.replicas - 1} worker thread${dp.replicas > 2 ? 's' : ''}), ` +
         `batch-norm statistics ${opts.syncBatchNorm === false ? 'per worker' : 'synchronised'}`,
     );
     return { dp, lease };

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { BACKEND_ENV, computeLabel, initBackend, type BackendInfo } from '../../src/backend/index.js';
+import { activeComputeLabel, BACKEND_ENV, computeLabel, initBackend, type BackendInfo } from '../../src/backend/index.js';
 import { FUSED_ENV } from '../../src/backend/fused/layers.js';
 import { NATIVE_ENV, nativeAddon } from '../../src/backend/native/index.js';
 import { THREADS_ENV } from '../../src/backend/threads.js';
@@ -68,6 +68,7 @@ describe('initBackend in this process', () => {
     expect(a.fused).toBe(fused);
     expect(computeLabel(a, 2)).toBe(`wasm${native ? '+openblas' : ''} x2 workers`);
     expect(computeLabel(a)).toBe(`wasm${native ? '+openblas' : ''}`);
+    expect(activeComputeLabel(2)).toBe(`wasm${native ? '+openblas' : ''} x2 workers`);
     expect(tf.getBackend()).toBe('wasm');
     for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']) {
       expect(tf.getKernel(k, 'wasm'), k).toBeDefined();

@@ -1,8 +1,9 @@
 /**
- * The replaced Reverse and Sum kernels against the stock kernels they
- * displace (wasm and cpu; the same kernels fall back to stock for what they
- * do not cover), and the native addon's sgemm (when built) against a
- * float64 loop, with transposes, leading dimensions and offsets.
+ * The replaced Reverse, Sum and BatchMatMul kernels against the stock
+ * kernels they displace (wasm and cpu; each falls back to stock for what it
+ * does not cover), the data-sharing wasm Identity, and the native addon's
+ * sgemm (when built) and the tfjs gemm fallback against a float64 loop,
+ * with transposes, leading dimensions and offsets.
  * Tolerance: |a - ref| / max(1, |ref|) <= 1e-4 (Reverse: exact).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -76,6 +77,75 @@ describe('Reverse and Sum kernels', () => {
       }
     }
     console.log(`Sum vs stock: worst ${worst.toExponential(2)}`);
+  });
+});
+
+describe('BatchMatMul and Identity', () => {
+  it('BatchMatMul (rank 2 and 3, transposes, a broadcast batch of 1) matches stock, values and gradients', async () => {
+    const rng = new Rng('batchmatmul');
+    const cases: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
+      { a: [7, 5], b: [5, 3], ta: false, tb: false },
+      { a: [5, 7], b: [5, 3], ta: true, tb: false },
+      { a: [7, 5], b: [3, 5], ta: false, tb: true },
+      { a: [5, 7], b: [3, 5], ta: true, tb: true },
+      { a: [4, 6, 5], b: [4, 5, 2], ta: false, tb: false },
+      { a: [4, 5, 6], b: [4, 2, 5], ta: true, tb: true },
+      { a: [9, 1], b: [1, 8], ta: false, tb: false },
+    ];
+    // A broadcast batch of 1: forward only (tfjs' own BatchMatMul gradient
+    // rejects it, stock kernels or not).
+    const broadcast: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
+      { a: [4, 5, 6], b: [1, 2, 5], ta: true, tb: true },
+      { a: [1, 6, 5], b: [3, 5, 4], ta: false, tb: false },
+    ];
+    let worst = 0;
+    for (const backend of ['wasm', 'cpu'] as const) {
+      for (const c of cases) {
+        const av = normal(rng, size(c.a));
+        const bv = normal(rng, size(c.b));
+        const [ours, stock] = await oursAndStock(backend, () => {
+          const a = tf.tensor(av, c.a);
+          const b = tf.tensor(bv, c.b);
+          const f = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x as tf.Tensor3D, y as tf.Tensor3D, c.ta, c.tb);
+          const out = f(a, b);
+          const r = tf.tensor(normal(new Rng(out.size), out.size), out.shape);
+          const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), r)))([a, b]);
+          return [out, ga, gb];
+        });
+        ours.forEach((o, k) => {
+          const d = worstDiff(o, stock[k]);
+          worst = Math.max(worst, d.worst);
+          expect(d.worst, `${backend} ${JSON.stringify(c)} output ${k}`).toBeLessThanOrEqual(TOL);
+        });
+      }
+      for (const c of broadcast) {
+        const av = normal(rng, size(c.a));
+        const bv = normal(rng, size(c.b));
+        const [ours, stock] = await oursAndStock(backend, () => [tf.matMul(tf.tensor3d(av, c.a as [number, number, number]), tf.tensor3d(bv, c.b as [number, number, number]), c.ta, c.tb)]);
+        const d = worstDiff(ours[0], stock[0]);
+        worst = Math.max(worst, d.worst);
+        expect(d.worst, `${backend} ${JSON.stringify(c)} broadcast`).toBeLessThanOrEqual(TOL);
+      }
+    }
+    console.log(`BatchMatMul vs stock (values and both gradients): worst ${worst.toExponential(2)}`);
+  });
+
+  it('wasm Identity shares the data: a clone survives its source, and training through saved tensors is unchanged', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const x = tf.tensor([1, 2, 3, 4]);
+    const y = tf.clone(x);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4]);
+    const init = tf.tensor([0.5, -1]);
+    const v = tf.variable(init);
+    const z = tf.clone(v);
+    const next = tf.tensor([7, 8]);
+    v.assign(next); // variables are re-pointed, never written in place
+    expect(Array.from(z.dataSync())).toEqual([0.5, -1]);
+    expect(Array.from(v.dataSync())).toEqual([7, 8]);
+    tf.dispose([y, z, v, init, next]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

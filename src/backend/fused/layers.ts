@@ -18,8 +18,11 @@
  *
  * Active only while the backend is wasm or cpu (libtensorflow's own kernels
  * are left alone). `installFusedLayers()` is idempotent and called by
- * initBackend unless AUDIO_AUG_LAB_FUSED=0; `uninstallFusedLayers()` restores
- * the stock methods (tests compare both).
+ * initBackend and fit unless AUDIO_AUG_LAB_FUSED=0 (data-parallel training
+ * always installs them); `uninstallFusedLayers()` switches back to the
+ * stock code (tests compare both). Measured on the wei2018 CRNN (batch 44,
+ * wasm, 1 thread): stock batch-norm gradients ~2 s, GRU ~1.5 s and dropout
+ * ~0.3 s of a step that now takes ~1 s in total.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTrain } from './batchnorm.js';
