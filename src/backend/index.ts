@@ -38,6 +38,7 @@ import { dirname, join, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InvalidParameterError } from '../util/errors.js';
 import { nativeKernelsActive, registerTrainingKernels } from './kernels/register.js';
+import { guardWasmMalloc } from './heap.js';
 import { nativeStatus } from './native/index.js';
 import { FUSED_ENV, fusedLayersInstalled, installFusedLayers } from './fused/layers.js';
 
@@ -144,6 +145,7 @@ async function tryWasm(): Promise<Attempt> {
   } catch (e) {
     return { ok: false, why: `wasm backend failed: ${firstLine(e)}` };
   }
+  guardWasmMalloc();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   return { ok: true, description: `wasm (tfjs ${tf.version.tfjs}, ${simd ? 'SIMD' : 'no SIMD'}, 1 thread)` };
 }

@@ -43,6 +43,7 @@ import { DataParallel } from './data-parallel.js';
 import { acquireThreads, threadBudget, tryAcquireThreads, type ThreadLease } from '../backend/threads.js';
 import { FUSED_ENV, installFusedLayers } from '../backend/fused/layers.js';
 import { activeComputeLabel } from '../backend/index.js';
+import { explainBackendAbort } from '../backend/heap.js';
 
 export interface EarlyStopping {
   /** Epochs without improvement of the validation loss before stopping (wei2018: 20). */
@@ -254,7 +255,10 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         setLearningRate(optimizer, lr);
         let batch = assembleBatch(train, idx);
         if (opts.augment) batch = opts.augment(batch, augRng, { epoch, batchIndex: bi, dataset: train });
-        const { loss: lossValue, pred: predValues } = dp ? dp.step(batch, lr, dropoutRng) : stepHere(batch, dropoutRng);
+        const { loss: lossValue, pred: predValues } = explainBackendAbort(
+          () => (dp ? dp.step(batch, lr, dropoutRng) : stepHere(batch, dropoutRng)),
+          () => `a training step (batch ${batch.n}${dp ? ` over ${dp.replicas} replicas` : ''}, input ${xShape.join('x')}, ${model.countParams()} parameters, epoch ${epoch + 1}, batch ${bi + 1})`,
+        );
         if (!Number.isFinite(lossValue)) {
           throw new NonFiniteError(`training loss became ${lossValue} at epoch ${epoch + 1}, batch ${bi + 1} (learning rate ${lr})`);
         }

@@ -62,3 +62,10 @@ export function assertFinite(x: ArrayLike<number>, what: string, file?: string):
     }
   }
 }
+
+/** The compute backend ran out of memory (e.g. the wasm heap's 4 GB) or aborted. */
+export class BackendMemoryError extends AudioAugLabError {
+  constructor(message: string) {
+    super('BACKEND_MEMORY', message);
+  }
+}
