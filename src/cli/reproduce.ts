@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { resolve, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { BUDGETS, type BudgetName } from '../reproduce/experiment-schema.js';
-import { jobsFor, resolveShard, shardJobs } from '../reproduce/experiments.js';
+import { availableJobs, jobsFor, resolveShard, shardJobs } from '../reproduce/experiments.js';
 import { pipelineFor } from '../reproduce/pipelines/index.js';
 import { runJobs } from '../reproduce/runner.js';
 import { buildReport, reportMarkdown, writeReport } from '../reproduce/report.js';
@@ -26,6 +26,8 @@ const HELP = `usage: audio-aug-lab reproduce <paper> [options]
                       Default: smoke unless --data-dir holds the verified dataset (then quick).
   --plan              print the runnability matrix and compute estimate, run nothing
   --only ID[,ID]      run only these experiments (ids in reproductions/<paper>/experiments/)
+  --seeds N[,N]       run only these seeds of each experiment (all folds of each; the
+                      report aggregates the seeds that are complete)
   --shard i/n         run slice i of n of the job list (also from SLURM_ARRAY_TASK_ID/COUNT,
                       or JOB_COMPLETION_INDEX with AUDIO_AUG_LAB_SHARDS); merge with 'report'
   --data-dir DIR      the dataset root (else the data root of 'audio-aug-lab data', else
@@ -33,6 +35,8 @@ const HELP = `usage: audio-aug-lab reproduce <paper> [options]
   --results DIR       results directory (default ./results); finished jobs are skipped
   --work-dir DIR      fixtures and feature caches (default <results>/work)
   --parallel N        worker processes (default: thread budget / threads per job)
+  --threads-per-job N threads each job trains with as data-parallel replicas (default 1;
+                      results are bit-identical only for the same N)
   --in-process        run jobs in this process (no workers)
   --no-cache          recompute features instead of reading the feature cache
   --no-report         do not write the report files
@@ -46,11 +50,13 @@ export async function run(argv: string[]): Promise<number> {
       budget: { type: 'string' },
       plan: { type: 'boolean', default: false },
       only: { type: 'string' },
+      seeds: { type: 'string' },
       shard: { type: 'string' },
       'data-dir': { type: 'string' },
       results: { type: 'string', default: 'results' },
       'work-dir': { type: 'string' },
       parallel: { type: 'string' },
+      'threads-per-job': { type: 'string' },
       'in-process': { type: 'boolean', default: false },
       'no-cache': { type: 'boolean', default: false },
       'no-report': { type: 'boolean', default: false },
@@ -88,30 +94,44 @@ export async function run(argv: string[]): Promise<number> {
   const note = pipeline.describeData?.({ ...ctx, log }, budget);
   if (note) console.log(note);
 
+  const selection = {
+    only: values.only?.split(',').map((s) => s.trim()).filter(Boolean),
+    seeds: values.seeds?.split(',').map((s) => {
+      const n = Number(s.trim());
+      if (!Number.isInteger(n)) throw new InvalidParameterError(`--seeds: '${s}' is not an integer seed`);
+      return n;
+    }),
+  };
   if (values.plan) {
     const { measureConvGflops } = await import('../reproduce/throughput.js');
     const gflops = measureConvGflops(1);
-    console.log(planTable(buildPlan(paper, budget, pipeline, { ...ctx, log }, gflops), budget, backend.description, gflops));
+    console.log(planTable(buildPlan(paper, budget, pipeline, { ...ctx, log }, gflops, selection), budget, backend.description, gflops));
     return 0;
   }
 
-  const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   const shard = resolveShard(values.shard);
-  const jobs = shardJobs(jobsFor(paper, budget, only), shard);
+  const jobs = shardJobs(availableJobs(jobsFor(paper, budget, selection), pipeline, { ...ctx, log }, budget, log), shard);
   const { threadBudget } = await import('../backend/threads.js');
   const total = threadBudget();
-  const threadsPerJob = 1;
+  const threadsPerJob = values['threads-per-job'] ? Number(values['threads-per-job']) : 1;
+  if (!(Number.isInteger(threadsPerJob) && threadsPerJob >= 1 && threadsPerJob <= total)) {
+    throw new InvalidParameterError(`--threads-per-job must be an integer from 1 to the thread budget (${total})`);
+  }
   const parallel = values.parallel ? Number(values.parallel) : Math.max(1, Math.floor(total / threadsPerJob));
   if (!(parallel >= 1)) throw new InvalidParameterError('--parallel must be >= 1');
+  if (parallel * threadsPerJob > total) {
+    throw new InvalidParameterError(`--parallel ${parallel} x --threads-per-job ${threadsPerJob} exceeds the thread budget of ${total}`);
+  }
+  ctx.trainWorkers = threadsPerJob;
   log(
     `reproduce ${paper}: ${jobs.length} job(s), budget ${budget}, shard ${shard.index + 1}/${shard.count} (${shard.source}), ` +
-      `${values['in-process'] ? 'in-process' : `${Math.min(parallel, total)} worker(s)`} within a thread budget of ${total}`,
+      `${values['in-process'] ? 'in-process' : `${parallel} worker process(es)`} x ${threadsPerJob} thread(s) within a thread budget of ${total}`,
   );
   const summaryRun = await runJobs({
     jobs,
     resultsDir,
     ctx,
-    parallel: Math.min(parallel, total),
+    parallel,
     threadsPerJob,
     inProcess: values['in-process'],
     backend: backend.description,

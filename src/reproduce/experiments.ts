@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { AudioAugLabError, InvalidParameterError } from '../util/errors.js';
 import { ExperimentSchema, type BudgetName, type Experiment } from './experiment-schema.js';
 import { REPRODUCTIONS_DIR } from './published.js';
+import type { JobContext, PaperPipeline } from './pipelines/types.js';
 
 export function experimentsDir(paper: string): string {
   return join(REPRODUCTIONS_DIR, paper, 'experiments');
@@ -76,23 +77,77 @@ export interface Job {
   budget: BudgetName;
 }
 
-export function jobsFor(paper: string, budget: BudgetName, only?: string[]): Job[] {
+/**
+ * Which experiments and seeds a run covers: `only` experiment ids (all when
+ * absent) and `seeds` (each experiment's budgeted seeds when absent; a seed
+ * an experiment does not have is skipped for it). Seeds are independent
+ * replicates, so a seed subset still gives complete per-seed results; folds
+ * are never subset here (a seed counts in the report only with all folds).
+ */
+export interface JobSelection {
+  only?: string[];
+  seeds?: number[];
+}
+
+/** The experiments a selection names, in file order (unknown ids are an error). */
+export function selectExperiments(paper: string, only?: string[]): Experiment[] {
   const exps = loadExperiments(paper).filter((e) => !only || only.includes(e.id));
   if (only) {
     const missing = only.filter((id) => !exps.some((e) => e.id === id));
     if (missing.length) throw new InvalidParameterError(`unknown experiment(s) for ${paper}: ${missing.join(', ')}`);
   }
+  return exps;
+}
+
+/** The seeds of a budgeted experiment that a selection keeps. */
+export function selectedSeeds(b: Experiment, seeds?: number[]): number[] {
+  return seeds ? b.seeds.filter((s) => seeds.includes(s)) : b.seeds;
+}
+
+export function jobsFor(paper: string, budget: BudgetName, selection: string[] | JobSelection = {}): Job[] {
+  const sel: JobSelection = Array.isArray(selection) ? { only: selection } : selection;
+  const exps = selectExperiments(paper, sel.only);
   const jobs: Job[] = [];
   for (const e of exps) {
     if (e.notRunnable || e.kind !== 'train') continue;
     const b = applyBudget(e, budget);
     for (const fold of b.folds) {
-      for (const seed of b.seeds) {
+      for (const seed of selectedSeeds(b, sel.seeds)) {
         jobs.push({ id: `${paper}/${e.id}/fold-${fold}-seed-${seed}`, paper, experiment: e.id, fold, seed, budget });
       }
     }
   }
+  if (sel.seeds && jobs.length === 0 && exps.some((e) => !e.notRunnable && e.kind === 'train')) {
+    throw new InvalidParameterError(`--seeds ${sel.seeds.join(',')}: no selected experiment of ${paper} has these seeds at budget ${budget}`);
+  }
   return jobs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * Drops the jobs for folds the data at hand does not have
+ * (`pipeline.foldsAvailable`), saying so once per experiment.
+ */
+export function availableJobs(
+  jobs: Job[],
+  pipeline: Pick<PaperPipeline, 'foldsAvailable'>,
+  ctx: JobContext,
+  budget: BudgetName,
+  log: (line: string) => void,
+): Job[] {
+  if (!pipeline.foldsAvailable) return jobs;
+  const limit = new Map<string, number | null>();
+  for (const j of jobs) {
+    if (limit.has(j.experiment)) continue;
+    const exp = loadExperiments(j.paper).find((e) => e.id === j.experiment)!;
+    const n = pipeline.foldsAvailable(applyBudget(exp, budget), ctx);
+    limit.set(j.experiment, n);
+    const dropped = [...new Set(jobs.filter((k) => k.experiment === j.experiment && n !== null && k.fold > n).map((k) => k.fold))];
+    if (dropped.length) log(`${j.experiment}: the data at hand gives ${n} folds; folds ${dropped.join(', ')} are not run`);
+  }
+  return jobs.filter((j) => {
+    const n = limit.get(j.experiment);
+    return n === null || n === undefined || j.fold <= n;
+  });
 }
 
 export interface Shard {

@@ -9,7 +9,7 @@
  * "Needs a GPU" is a rule, not a guess: the estimated wall time on this
  * machine's backend exceeds GPU_HOURS_THRESHOLD.
  */
-import { applyBudget, loadExperiments } from './experiments.js';
+import { applyBudget, selectedSeeds, selectExperiments, type JobSelection } from './experiments.js';
 import type { BudgetName } from './experiment-schema.js';
 import type { JobContext, PaperPipeline } from './pipelines/types.js';
 
@@ -36,12 +36,15 @@ export function buildPlan(
   pipeline: PaperPipeline,
   ctx: JobContext,
   gflopsPerSecond: number | null,
+  selection: JobSelection = {},
 ): PlanRow[] {
   const rows: PlanRow[] = [];
-  for (const exp of loadExperiments(paper)) {
+  for (const exp of selectExperiments(paper, selection.only)) {
     const b = applyBudget(exp, budget);
     const cells = exp.regenerates.map((r) => `${r.table} ${r.row}`).join('; ') || '(measured only)';
-    const jobs = exp.kind === 'train' ? b.folds.length * b.seeds.length : 0;
+    const foldLimit = exp.kind === 'train' && !exp.notRunnable ? (pipeline.foldsAvailable?.(b, ctx) ?? null) : null;
+    const folds = foldLimit === null ? b.folds.length : b.folds.filter((f) => f <= foldLimit).length;
+    const jobs = exp.kind === 'train' ? folds * selectedSeeds(b, selection.seeds).length : 0;
     if (exp.notRunnable) {
       const status: Runnability =
         exp.notRunnable.needs === 'other-authors-system'

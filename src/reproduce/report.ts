@@ -90,8 +90,13 @@ export function buildReport(paper: string, budget: BudgetName, resultsDir: strin
     const bySeed = groupBySeed(results);
     const complete = [...bySeed.entries()]
       .sort((a, b) => a[0] - b[0])
-      // Only seeds whose every fold is finished count.
-      .filter(([, rs]) => budgeted.folds.every((f) => rs.some((r) => r.job.fold === f)));
+      // Only seeds whose every fold is finished count: the config's folds, or
+      // folds 1..n when the data at hand gave n (recorded as foldsInData).
+      .filter(([, rs]) => {
+        const n = rs.find((r) => Number.isInteger(r.metrics.foldsInData))?.metrics.foldsInData;
+        const need = n === undefined ? budgeted.folds : budgeted.folds.filter((f) => f <= n);
+        return need.every((f) => rs.some((r) => r.job.fold === f));
+      });
     const perSeed = complete.map(([, rs]) => pipeline.aggregate(exp, rs));
     const seedIds = complete.map(([seed]) => seed);
     const data = results[0]?.data ?? null;

@@ -35,7 +35,7 @@ export async function runOneJob(job: Job, resultsDir: string, ctx: JobContext, b
       notes: out.notes,
       config: budgeted,
       data: pipeline.dataStatus(exp, ctx),
-      backend,
+      backend: (ctx.trainWorkers ?? 1) > 1 ? `${backend}; ${ctx.trainWorkers} data-parallel replicas` : backend,
       provenance: codeVersion(),
       startedAt: started.toISOString(),
       seconds: (performance.now() - t0) / 1000,

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { jobsFor, resolveShard, shardJobs, loadExperiments, applyBudget, deepMerge, type Job } from '../../src/reproduce/experiments.js';
+import { availableJobs, jobsFor, resolveShard, shardJobs, loadExperiments, applyBudget, deepMerge, type Job } from '../../src/reproduce/experiments.js';
 import { claimJob, resultPath, writeResult, collectResults, type JobResult } from '../../src/reproduce/results.js';
 import { judge } from '../../src/reproduce/verdict.js';
 import { summarize } from '../../src/reproduce/stats.js';
@@ -53,6 +53,19 @@ describe('experiment configs', () => {
     expect(jobs.some((j) => j.experiment === 'esc10-resnet152')).toBe(false);
     expect(jobs.map((j) => j.id)).toEqual([...jobs.map((j) => j.id)].sort());
     expect(() => jobsFor('mushtaq2020', 'smoke', ['nope'])).toThrow(/unknown experiment/);
+  });
+
+  it('--seeds keeps those seeds of each selected experiment, with all their folds', () => {
+    const grid = ['esc10-cnn7-none', 'esc10-cnn9-naa'];
+    const all = jobsFor('mushtaq2020', 'full', { only: grid });
+    const some = jobsFor('mushtaq2020', 'full', { only: grid, seeds: [2, 4] });
+    expect(all).toHaveLength(2 * 5 * 5);
+    expect(some).toHaveLength(2 * 5 * 2);
+    expect(new Set(some.map((j) => j.seed))).toEqual(new Set([2, 4]));
+    expect(new Set(some.map((j) => j.fold))).toEqual(new Set([1, 2, 3, 4, 5]));
+    expect(some.every((j) => all.some((a) => a.id === j.id))).toBe(true);
+    // The smoke budget has seed 1 only: asking for seed 3 alone selects nothing, and says so.
+    expect(() => jobsFor('mushtaq2020', 'smoke', { only: grid, seeds: [3] })).toThrow(/--seeds 3: no selected experiment/);
   });
 });
 
@@ -124,5 +137,37 @@ describe('verdicts', () => {
     // t(0.975, 2) = 4.303: half-width 4.303 / sqrt(3)
     expect(s.ci95[1] - s.mean).toBeCloseTo(4.303 / Math.sqrt(3), 10);
     expect(summarize([5]).ci95).toEqual([5, 5]);
+  });
+});
+
+describe('data with fewer folds than the config', () => {
+  it('jobs beyond the folds the data gives are dropped, once said per experiment', () => {
+    const jobs = jobsFor('mushtaq2020', 'full', { only: ['esc10-cnn7-none', 'esc10-cnn9-naa'], seeds: [1] });
+    const lines: string[] = [];
+    const ctx = { workDir: '/x', log: () => {} };
+    const kept = availableJobs(jobs, { foldsAvailable: (e) => (e.id === 'esc10-cnn7-none' ? 3 : null) }, ctx, 'full', (l) => lines.push(l));
+    expect(kept.filter((j) => j.experiment === 'esc10-cnn7-none').map((j) => j.fold)).toEqual([1, 2, 3]);
+    expect(kept.filter((j) => j.experiment === 'esc10-cnn9-naa').map((j) => j.fold)).toEqual([1, 2, 3, 4, 5]);
+    expect(lines).toEqual(['esc10-cnn7-none: the data at hand gives 3 folds; folds 4, 5 are not run']);
+    expect(availableJobs(jobs, {}, ctx, 'full', (l) => lines.push(l))).toEqual(jobs);
+  });
+
+  it('the report counts a seed complete with folds 1..n when its results say the data gave n folds', async () => {
+    const { buildReport } = await import('../../src/reproduce/report.js');
+    const { pipelineFor } = await import('../../src/reproduce/pipelines/index.js');
+    const pipeline = await pipelineFor('mushtaq2020');
+    const measured = (dir: string) =>
+      buildReport('mushtaq2020', 'full', dir, pipeline).rows.find((r) => r.experiment === 'esc10-cnn7-none' && r.column === 'accuracy')!.values;
+    const make = (foldsInData?: number) => {
+      const dir = mkdtempSync(join(tmpdir(), 'aal-folds-'));
+      for (const fold of [1, 2, 3]) {
+        const j: Job = { id: `mushtaq2020/esc10-cnn7-none/fold-${fold}-seed-1`, paper: 'mushtaq2020', experiment: 'esc10-cnn7-none', fold, seed: 1, budget: 'full' };
+        writeResult(dir, fakeResult(j, { accuracy: 60 + fold, loss: 1, ...(foldsInData ? { foldsInData } : {}) }));
+      }
+      return dir;
+    };
+    expect(measured(make(3))).toEqual([62]);
+    // Without the record, 3 of the config's 5 folds is an incomplete seed.
+    expect(measured(make())).toEqual([]);
   });
 });

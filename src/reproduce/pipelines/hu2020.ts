@@ -820,6 +820,7 @@ async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promi
   const schedule = scheduleInPasses(exp.training.schedule, passes);
   const snapshotsWanted = exp.training.snapshotAverage === true;
   const result = await fit({
+    workers: ctx.trainWorkers ?? 1,
     build: () => buildNetwork(exp, g, classes.length, null, job.seed),
     train: trainSet,
     epochs: fitEpochs,

@@ -224,6 +224,7 @@ async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promi
   delete (buildOpts as Record<string, unknown>).width;
   const widthMult = (exp.model.options as { width?: number }).width;
   const result = await fit({
+    workers: ctx.trainWorkers ?? 1,
     build: () => buildMushtaq2020Cnn(variant, { ...buildOpts, ...(widthMult !== undefined ? { width: widthMult } : {}) }),
     train: ds(train),
     epochs: exp.training.epochs,
@@ -253,6 +254,7 @@ async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promi
       trainClips: train.length,
       testClips: test.length,
       leakedSources: leaked.length,
+      foldsInData: k,
     },
     scores: {
       labels,
@@ -345,6 +347,14 @@ export const pipeline: PaperPipeline = {
   aggregate(_exp, results: JobResult[]) {
     const mean = (k: string) => results.reduce((a, r) => a + (r.metrics[k] ?? NaN), 0) / results.length;
     return { accuracy: mean('accuracy'), loss: mean('loss'), trainAccuracy: mean('trainAccuracy'), leakedSources: mean('leakedSources') };
+  },
+  foldsAvailable(exp, ctx) {
+    try {
+      const data = locate(ctx);
+      return data.official ? null : foldCount(subset(exp, data));
+    } catch {
+      return null; // no data: the job itself says what is missing
+    }
   },
   estimate(exp, ctx) {
     const size = imageSize(exp);

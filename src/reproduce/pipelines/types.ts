@@ -14,6 +14,14 @@ export interface JobContext {
   /** Where fixtures and feature caches may be written. */
   workDir: string;
   noCache?: boolean;
+  /**
+   * Data-parallel replicas each job trains with (fit's `workers`), = the
+   * threads the runner gives each job (`reproduce --threads-per-job`,
+   * default 1). A fixed number, never "whatever is free": N replicas sum in
+   * a different order than 1, so results are bit-identical only for the
+   * same N (the result file's backend line records it).
+   */
+  trainWorkers?: number;
   log: (line: string) => void;
 }
 
@@ -43,4 +51,11 @@ export interface PaperPipeline {
   reportSections?(rows: import('../report.js').ReportRow[], budget: BudgetName): string[];
   /** Compute estimate for --plan: training sample-passes and forward FLOPs per sample. */
   estimate(exp: BudgetedExperiment, ctx: JobContext): { samplePasses: number; flopsPerSample: number };
+  /**
+   * How many folds the data at hand gives for this experiment, when that can
+   * be fewer than the config's (e.g. a subset with too few source recordings
+   * per class); null or absent: the config's folds. Jobs for folds beyond it
+   * are not run, and a seed is complete with folds 1..n.
+   */
+  foldsAvailable?(exp: BudgetedExperiment, ctx: JobContext): number | null;
 }

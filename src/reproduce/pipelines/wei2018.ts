@@ -356,6 +356,7 @@ async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promi
   const jobCheckpoints = join(ctx.workDir, 'checkpoints', job.budget, job.id);
   const checkpointDir = join(jobCheckpoints, createHash('sha256').update(JSON.stringify(exp)).digest('hex').slice(0, 12));
   const result = await fit({
+    workers: ctx.trainWorkers ?? 1,
     build: () => buildWei2018Crnn(modelOptions(exp, nFrames, nMels, job.seed)),
     train: trainDs,
     validation: va ? ds(va.items) : undefined,
