@@ -9,7 +9,12 @@
  * resident memory every N/10 steps (the "memory flat over 1000 steps" check:
  * `--models wei2018-crnn --workers 2 --steps 1000`).
  *
- *   npx tsx bench/train.ts [--models a,b] [--workers 1,2] [--seconds S] [--steps N] [--batch N] [--threads N] [--reduced] [--no-torch] [--torch-first]
+ *   npx tsx bench/train.ts [--models a,b] [--workers 1,2] [--seconds S] [--steps N] [--batch N] [--threads N] [--reduced] [--no-torch] [--torch-first] [--baseline]
+ *
+ * `--baseline` also measures each model on one thread with the speed-ups off
+ * (AUDIO_AUG_LAB_FUSED=0 AUDIO_AUG_LAB_NATIVE=0: stock tfjs layers on the
+ * active backend, with only the correctness kernels of src/backend/kernels)
+ * and prints every other row's speed-up over it.
  *
  * Each (model, workers) measurement runs in its own child process: the
  * wasm heap (at most 4 GB) never shrinks, and after several large models
@@ -48,6 +53,7 @@ const { values } = parseArgs({
     reduced: { type: 'boolean', default: false },
     'no-torch': { type: 'boolean', default: false },
     'torch-first': { type: 'boolean', default: false },
+    baseline: { type: 'boolean', default: false },
     /** internal: measure one model with one worker count and print a JSON row */
     child: { type: 'string' },
   },
@@ -188,12 +194,12 @@ if (values.child) {
 }
 
 /** Runs one measurement in a child process (see the header). */
-function measure(model: string, workers: number): Row {
+function measure(model: string, workers: number, env: Record<string, string> = {}): Row {
   const args = ['--import', 'tsx', import.meta.filename, '--child', `${model}:${workers}`, '--seconds', String(seconds), '--threads', String(threads)];
   if (fixedSteps) args.push('--steps', String(fixedSteps));
   if (values.reduced) args.push('--reduced');
   if (values.batch) args.push('--batch', values.batch);
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: { ...process.env, AUDIO_AUG_LAB_THREADS: String(threads) } });
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: { ...process.env, AUDIO_AUG_LAB_THREADS: String(threads), ...env } });
   const last = r.stdout.trim().split('\n').pop() ?? '';
   if (r.status === 0 && last.startsWith('{')) return JSON.parse(last) as Row;
   const why = `${r.stderr}`.split('\n').map((l) => l.slice(0, 200)).filter((l) => /Error|Abort|error/.test(l))[0] ?? `exit ${r.status}`;
@@ -206,15 +212,22 @@ const crnnEntry = getModelEntry('wei2018-crnn');
 let ref: ReturnType<typeof torchReference> = null;
 if (names.includes('wei2018-crnn') && values['torch-first']) ref = torchReference(values.batch ? Number(values.batch) : crnnEntry.batchSize, crnnEntry.inputShape[0]);
 const rows: Row[] = [];
+const print = (row: Row, label: string, speedup: string) =>
+  console.log(
+    `  ${row.model.padEnd(22)} ${label.padEnd(26)} batch ${String(row.batch).padStart(3)}  input ${row.input.padEnd(11)} ` +
+      `${row.samplesPerSecond.toFixed(2).padStart(8)} samples/s${speedup}  (${row.steps} steps, ${row.note})`,
+  );
 for (const n of names) {
+  let base: Row | null = null;
+  if (values.baseline) {
+    base = measure(n, 1, { AUDIO_AUG_LAB_FUSED: '0', AUDIO_AUG_LAB_NATIVE: '0' });
+    print(base, `${info.name} stock layers`, '');
+  }
   for (const w of workerCounts) {
     const row = measure(n, w);
     rows.push(row);
-    const label = computeLabel(info, w);
-    console.log(
-      `  ${row.model.padEnd(22)} ${label.padEnd(26)} batch ${String(row.batch).padStart(3)}  input ${row.input.padEnd(11)} ` +
-        `${row.samplesPerSecond.toFixed(2).padStart(8)} samples/s  (${row.steps} steps, ${row.note})`,
-    );
+    const up = base && Number.isFinite(base.samplesPerSecond) ? `  x${(row.samplesPerSecond / base.samplesPerSecond).toFixed(2)} vs stock` : '';
+    print(row, computeLabel(info, w), up);
   }
 }
 if (names.includes('wei2018-crnn')) {
