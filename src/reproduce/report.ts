@@ -97,6 +97,13 @@ export function buildReport(paper: string, budget: BudgetName, resultsDir: strin
         const need = n === undefined ? budgeted.folds : budgeted.folds.filter((f) => f <= n);
         return need.every((f) => rs.some((r) => r.job.fold === f));
       });
+    const incomplete =
+      complete.length === 0 && bySeed.size > 0
+        ? [...bySeed.entries()]
+            .sort((a, b) => a[0] - b[0])
+            .map(([seed, rs]) => `${new Set(rs.map((r) => r.job.fold)).size} of ${budgeted.folds.length} folds of seed ${seed} finished`)
+            .join('; ')
+        : undefined;
     const perSeed = complete.map(([, rs]) => pipeline.aggregate(exp, rs));
     const seedIds = complete.map(([seed]) => seed);
     const data = results[0]?.data ?? null;
@@ -118,6 +125,7 @@ export function buildReport(paper: string, budget: BudgetName, resultsDir: strin
         tolerance: toleranceFor(tol, cell.column, budget),
         notRun: exp.notRunnable?.reason,
         reference: exp.kind === 'reference',
+        incomplete,
       });
       rows.push({
         ...cell,

@@ -70,11 +70,15 @@ export function judge(args: {
   tolerance: number | null;
   notRun?: string;
   reference?: boolean;
+  /** Results exist but no seed has all its folds (e.g. "3 of 5 folds of seed 1 finished"). */
+  incomplete?: string;
 }): Verdict {
   const { published, measured, budget, data, tolerance } = args;
   if (args.reference) return { kind: 'reference row', text: "other authors' system: shown, not run", delta: null };
   if (args.notRun) return { kind: 'not run', text: `not run: ${args.notRun}`, delta: null };
-  if (!measured || measured.n === 0) return { kind: 'not run', text: 'not run yet (no results)', delta: null };
+  if (!measured || measured.n === 0) {
+    return { kind: 'not run', text: args.incomplete ? `not complete yet (${args.incomplete})` : 'not run yet (no results)', delta: null };
+  }
   const delta = published === null ? null : measured.mean - published;
   if (published === null) return { kind: 'no published value', text: 'measured; the paper prints no number for this cell', delta };
   if (budget === 'smoke') {

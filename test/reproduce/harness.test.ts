@@ -167,7 +167,10 @@ describe('data with fewer folds than the config', () => {
       return dir;
     };
     expect(measured(make(3))).toEqual([62]);
-    // Without the record, 3 of the config's 5 folds is an incomplete seed.
-    expect(measured(make())).toEqual([]);
+    // Without the record, 3 of the config's 5 folds is an incomplete seed, and the report says so.
+    const dir = make();
+    expect(measured(dir)).toEqual([]);
+    const row = buildReport('mushtaq2020', 'full', dir, pipeline).rows.find((r) => r.experiment === 'esc10-cnn7-none' && r.column === 'accuracy')!;
+    expect(row.verdict.text).toBe('not complete yet (3 of 5 folds of seed 1 finished)');
   });
 });
