@@ -94,6 +94,8 @@ describe('reproduce mushtaq2020 (smoke, embedded sample)', () => {
         if (c.truth[p] === 1) hits++;
       }
       expect(r.metrics.accuracy, id).toBeCloseTo((100 * hits) / r.scores.clips.length, 10);
+      const predicted = new Set(r.scores.clips.map((c) => c.scores.indexOf(Math.max(...c.scores))));
+      expect(r.metrics.distinctPredictions, id).toBe(predicted.size);
     }
     const control = all.get('control-zero-input/fold-1-seed-1.json')!;
     const n = control.scores.labels.length;
@@ -101,6 +103,8 @@ describe('reproduce mushtaq2020 (smoke, embedded sample)', () => {
     const first = JSON.stringify(control.scores.clips[0].scores);
     expect(control.scores.clips.every((c) => JSON.stringify(c.scores) === first)).toBe(true);
     expect(control.metrics.accuracy).toBeCloseTo(100 / n, 10);
+    // ... which the result says (a single predicted class flags a run that measures no skill).
+    expect(control.metrics.distinctPredictions).toBe(1);
   });
 
   it('skips finished jobs on a rerun', () => {
