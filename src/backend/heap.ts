@@ -48,7 +48,7 @@ export function guardWasmMalloc(): void {
     if (p === 0 && n > 0) {
       throw new BackendMemoryError(
         `the wasm backend could not allocate ${(n / 2 ** 20).toFixed(1)} MB: its heap holds at most ` +
-          `${(WASM_HEAP_MAX_BYTES / 2 ** 30).toFixed(0)} GB and ${(tf.memory().numBytes / 2 ** 30).toFixed(2)} GB of tensors are live. ` +
+          `${(WASM_HEAP_MAX_BYTES / 2 ** 30).toFixed(0)} GB and has no room left (${tf.memory().numTensors} tensors live). ` +
           'Options: data-parallel workers (fit option `workers`: each replica has its own heap and a share of the batch), ' +
           'a smaller batch or input, or @tensorflow/tfjs-node where it installs.',
       );
@@ -74,9 +74,11 @@ export function explainBackendAbort<T>(f: () => T, what: () => string): T {
     return f();
   } catch (e) {
     if (!isWasmAbort(e)) throw e;
+    // tf.memory().numBytes is not the heap's use: tensors sharing a buffer
+    // are counted once each, so it can exceed the heap. Count tensors instead.
     let live = '';
     try {
-      live = `; ${(tf.memory().numBytes / 2 ** 30).toFixed(2)} GB of tensors were live`;
+      live = `; ${tf.memory().numTensors} tensors were live`;
     } catch {
       /* the engine may be unusable after the abort */
     }

@@ -26,7 +26,7 @@ describe('wasm heap limit', () => {
     };
     expect(out.backend).toBe('wasm');
     expect(out.error?.name).toBe('BackendMemoryError');
-    expect(out.error?.message).toMatch(/could not allocate 256\.0 MB: its heap holds at most 4 GB/);
+    expect(out.error?.message).toMatch(/could not allocate 256\.0 MB: its heap holds at most 4 GB and has no room left/);
     // 15 x 256 MB fit below 4 GB; the 16th does not.
     expect(out.made).toBeGreaterThanOrEqual(13);
     expect(out.made).toBeLessThan(16);
