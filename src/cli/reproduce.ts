@@ -105,7 +105,9 @@ export async function run(argv: string[]): Promise<number> {
   if (values.plan) {
     const { measureConvGflops } = await import('../reproduce/throughput.js');
     const gflops = measureConvGflops(1);
-    console.log(planTable(buildPlan(paper, budget, pipeline, { ...ctx, log }, gflops, selection), budget, backend.description, gflops));
+    const { threadBudget } = await import('../backend/threads.js');
+    const lanes = values.parallel ? Number(values.parallel) : Math.max(1, Math.floor(threadBudget() / Number(values['threads-per-job'] ?? 1)));
+    console.log(planTable(buildPlan(paper, budget, pipeline, { ...ctx, log }, gflops, selection), budget, backend.description, gflops, lanes));
     return 0;
   }
 

@@ -99,16 +99,27 @@ function fmtHours(h: number | null): string {
   return `${(h / 24).toFixed(0)} days`;
 }
 
-export function planTable(rows: PlanRow[], budget: BudgetName, backend: string, gflops: number | null): string {
+export function planTable(rows: PlanRow[], budget: BudgetName, backend: string, gflops: number | null, lanes = 1): string {
   const lines = [
-    `runnability (${budget} budget; backend ${backend}; measured ${gflops ? `${gflops.toFixed(1)} GFLOP/s` : 'unknown throughput'})`,
+    `runnability (${budget} budget; backend ${backend}; measured ${gflops ? `${gflops.toFixed(1)} GFLOP/s` : 'unknown throughput'} ` +
+      'on one thread, a 3x3 convolution forward + backward; "time" is FLOPs / that rate, for one thread)',
     '',
-    '| experiment | regenerates | status | jobs | sample-passes | train FLOPs | wall time | detail |',
+    '| experiment | regenerates | status | jobs | sample-passes | train FLOPs | time | detail |',
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     lines.push(
       `| ${r.experiment} | ${r.cells} | ${r.status} | ${r.jobs} | ${r.samplePasses ? fmtFlops(r.samplePasses) : '-'} | ${fmtFlops(r.trainFlops)} | ${r.status === 'runs here' || r.status === 'needs a GPU' || r.status === 'needs dataset' ? fmtHours(r.hours) : '-'} | ${r.detail} |`,
+    );
+  }
+  const here = rows.filter((r) => r.status === 'runs here');
+  const hours = here.reduce((a, r) => a + (r.hours ?? 0), 0);
+  if (here.length && gflops) {
+    lines.push(
+      '',
+      `total for the ${here.length} rows that run here: ${here.reduce((a, r) => a + r.jobs, 0)} jobs, ${fmtFlops(here.reduce((a, r) => a + r.trainFlops, 0))} FLOPs, ` +
+        `about ${fmtHours(hours)} on one thread${lanes > 1 ? `, ${fmtHours(hours / lanes)} with ${lanes} jobs in parallel` : ''} ` +
+        '(an estimate from one probe layer, not the models themselves).',
     );
   }
   return lines.join('\n');

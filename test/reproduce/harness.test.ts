@@ -174,3 +174,16 @@ describe('data with fewer folds than the config', () => {
     expect(row.verdict.text).toBe('not complete yet (3 of 5 folds of seed 1 finished)');
   });
 });
+
+describe('plan table', () => {
+  it('ends with the total of the rows that run here, on one thread and on the parallel lanes', async () => {
+    const { planTable } = await import('../../src/reproduce/plan.js');
+    const row = (experiment: string, status: 'runs here' | 'needs dataset', hours: number) => ({
+      experiment, title: experiment, cells: '(measured only)', status, detail: '', jobs: 3, samplePasses: 1000, trainFlops: 1e12, hours,
+    });
+    const text = planTable([row('a', 'runs here', 0.5), row('b', 'runs here', 1), row('c', 'needs dataset', 9)], 'quick', 'wasm', 40, 2);
+    expect(text.split('\n').pop()).toBe(
+      'total for the 2 rows that run here: 6 jobs, 2.0T FLOPs, about 1.5 h on one thread, 45 min with 2 jobs in parallel (an estimate from one probe layer, not the models themselves).',
+    );
+  });
+});
