@@ -96,6 +96,11 @@ describe('reproduce mushtaq2020 (smoke, embedded sample)', () => {
       expect(r.metrics.accuracy, id).toBeCloseTo((100 * hits) / r.scores.clips.length, 10);
       const predicted = new Set(r.scores.clips.map((c) => c.scores.indexOf(Math.max(...c.scores))));
       expect(r.metrics.distinctPredictions, id).toBe(predicted.size);
+      // The population-statistics accuracy is a share of the same test clips.
+      const k = (r.metrics.accuracyPopulationBN * r.scores.clips.length) / 100;
+      expect(Math.abs(k - Math.round(k)), id).toBeLessThan(1e-9);
+      expect(k).toBeGreaterThanOrEqual(0);
+      expect(k).toBeLessThanOrEqual(r.scores.clips.length);
     }
     const control = all.get('control-zero-input/fold-1-seed-1.json')!;
     const n = control.scores.labels.length;
