@@ -187,3 +187,24 @@ describe('plan table', () => {
     );
   });
 });
+
+describe('mushtaq2020 report sections', () => {
+  it('show the population-BN accuracy beside the paper-protocol one, and warn about runs that predict almost one class', async () => {
+    const { buildReport } = await import('../../src/reproduce/report.js');
+    const { pipelineFor } = await import('../../src/reproduce/pipelines/index.js');
+    const pipeline = await pipelineFor('mushtaq2020');
+    const dir = mkdtempSync(join(tmpdir(), 'aal-sections-'));
+    for (const [exp, distinct, popAcc] of [['esc10-cnn7-none', 1, 50], ['esc10-cnn7-taa', 7, 30]] as const) {
+      for (const fold of [1, 2, 3]) {
+        const j: Job = { id: `mushtaq2020/${exp}/fold-${fold}-seed-1`, paper: 'mushtaq2020', experiment: exp, fold, seed: 1, budget: 'quick' };
+        writeResult(dir, fakeResult(j, { accuracy: 10, loss: 2, foldsInData: 3, distinctPredictions: distinct, accuracyPopulationBN: popAcc }));
+      }
+    }
+    const rows = buildReport('mushtaq2020', 'quick', dir, pipeline).rows;
+    const text = pipeline.reportSections!(rows, 'quick').join('\n');
+    expect(text).toContain('| CNN7 | 10.0 (n=1) | 10.0 (n=1) | not run |');
+    expect(text).toContain('| CNN7 | 50.0 (n=1) | 30.0 (n=1) | not run |');
+    expect(text).toMatch(/Warning: esc10-cnn7-none predicted fewer than 3 distinct classes/);
+    expect(text).not.toMatch(/Warning: [^\n]*esc10-cnn7-taa/);
+  });
+});
