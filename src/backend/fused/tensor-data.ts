@@ -8,15 +8,7 @@
  * compute callback, which takes its input views and must not create tensors.
  */
 import * as tf from '@tensorflow/tfjs';
-
-interface WasmBackendLike extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-
-interface CpuBackendLike extends tf.KernelBackend {
-  data: { get(dataId: tf.DataId): { values: tf.backend_util.BackendValues } };
-}
+import type { CpuBackendLike, WasmBackendLike } from '../kernels/tensor-util.js';
 
 /** 'wasm', 'cpu' or 'other' for the active backend. */
 export function backendKind(): 'wasm' | 'cpu' | 'other' {

@@ -19,7 +19,7 @@
  * inputs and output are read and written in place on the heap (no copies).
  */
 import * as tf from '@tensorflow/tfjs';
-import { kernelInput } from './tensor-util.js';
+import { computeOnBackend, kernelInput } from './tensor-util.js';
 
 /** Window geometry, as computed by tfjs' computePool2DInfo. */
 export interface PoolGeometry {
@@ -142,16 +142,6 @@ export function avgPoolGradInto(dy: Float32Array, dx: Float32Array, g: PoolGeome
   }
 }
 
-interface WasmBackendLike extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-
-interface CpuBackendLike extends tf.KernelBackend {
-  data: { get(dataId: tf.DataId): { values: tf.backend_util.BackendValues } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
-}
-
 function float32Only(kernel: string, ...ts: tf.TensorInfo[]): void {
   for (const t of ts) {
     if (t.dtype !== 'float32') throw new Error(`${kernel} (audio-aug-lab kernel): float32 only, got ${t.dtype}`);
@@ -168,57 +158,32 @@ export function wasmMaxPoolGradConfig(): tf.KernelConfig {
       const input = kernelInput(inputs, 'input', tf.MaxPoolGrad);
       const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
       float32Only(tf.MaxPoolGrad, dy, input);
-      const be = backend as WasmBackendLike;
       const info = tf.backend_util.computePool2DInfo(
         input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
-      const dx = be.makeOutput(input.shape, 'float32');
-      // Views are taken after the allocation above (it may grow the heap).
-      const dxv = be.typedArrayFromHeap(dx);
-      dxv.fill(0);
-      maxPoolGradInto(be.typedArrayFromHeap(input), be.typedArrayFromHeap(dy), dxv, poolGeometry(info));
-      return dx;
+      return computeOnBackend('wasm', backend as tf.KernelBackend, input.shape, [input, dy], ([xv, dyv], dx) => {
+        dx.fill(0); // a fresh wasm output holds whatever the heap held
+        maxPoolGradInto(xv!, dyv!, dx, poolGeometry(info));
+      });
     },
   };
 }
 
-function avgPoolGeometry(inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap | undefined) {
-  const dy = kernelInput(inputs, 'dy', tf.AvgPoolGrad);
-  const input = kernelInput(inputs, 'input', tf.AvgPoolGrad);
-  float32Only(tf.AvgPoolGrad, dy, input);
-  const { filterSize, strides, pad } = attrs as unknown as tf.AvgPoolGradAttrs;
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number], filterSize, strides, 1, pad);
-  return { dy, input, geometry: poolGeometry(info) };
-}
-
-/** KernelConfig replacing the wasm backend's AvgPoolGrad. */
-export function wasmAvgPoolGradConfig(): tf.KernelConfig {
+/** KernelConfig replacing AvgPoolGrad on the wasm or cpu backend. */
+export function avgPoolGradConfig(backendName: 'wasm' | 'cpu'): tf.KernelConfig {
   return {
     kernelName: tf.AvgPoolGrad,
-    backendName: 'wasm',
+    backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const { dy, input, geometry } = avgPoolGeometry(inputs, attrs);
-      const be = backend as WasmBackendLike;
-      const dx = be.makeOutput(input.shape, 'float32');
-      const dxv = be.typedArrayFromHeap(dx);
-      dxv.fill(0);
-      avgPoolGradInto(be.typedArrayFromHeap(dy), dxv, geometry);
-      return dx;
-    },
-  };
-}
-
-/** KernelConfig replacing the cpu backend's AvgPoolGrad. */
-export function cpuAvgPoolGradConfig(): tf.KernelConfig {
-  return {
-    kernelName: tf.AvgPoolGrad,
-    backendName: 'cpu',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { dy, input, geometry } = avgPoolGeometry(inputs, attrs);
-      const be = backend as CpuBackendLike;
-      const dxv = new Float32Array(tf.util.sizeFromShape(input.shape));
-      avgPoolGradInto(be.data.get(dy.dataId).values as Float32Array, dxv, geometry);
-      return be.makeTensorInfo(input.shape, 'float32', dxv);
+      const dy = kernelInput(inputs, 'dy', tf.AvgPoolGrad);
+      const input = kernelInput(inputs, 'input', tf.AvgPoolGrad);
+      float32Only(tf.AvgPoolGrad, dy, input);
+      const { filterSize, strides, pad } = attrs as unknown as tf.AvgPoolGradAttrs;
+      const info = tf.backend_util.computePool2DInfo(
+        input.shape as [number, number, number, number], filterSize, strides, 1, pad);
+      return computeOnBackend(backendName, backend as tf.KernelBackend, input.shape, [dy], ([dyv], dx) => {
+        dx.fill(0);
+        avgPoolGradInto(dyv!, dx, poolGeometry(info));
+      });
     },
   };
 }

@@ -34,7 +34,7 @@ import {
   depthwiseConv2dNativeBackpropInputConfig,
 } from './depthwise-conv2d-grad.js';
 import { explicitSamePadConfig } from './same-padding.js';
-import { cpuAvgPoolGradConfig, wasmAvgPoolGradConfig, wasmMaxPoolGradConfig } from './pool-grad.js';
+import { avgPoolGradConfig, wasmMaxPoolGradConfig } from './pool-grad.js';
 import { nativeAddon, type NativeAddon } from '../native/index.js';
 import { nativeConvFilterGradConfig, nativeConvForwardConfig, nativeConvInputGradConfig } from './native-conv.js';
 import { nativeMaxPoolGradConfig } from './native-pool.js';
@@ -54,7 +54,7 @@ const WASM_KERNELS: Record<string, Factory> = {
   [tf.DepthwiseConv2dNativeBackpropFilter]: depthwiseConv2dNativeBackpropFilterConfig,
   [tf.DepthwiseConv2dNativeBackpropInput]: depthwiseConv2dNativeBackpropInputConfig,
   [tf.MaxPoolGrad]: () => wasmMaxPoolGradConfig(),
-  [tf.AvgPoolGrad]: () => wasmAvgPoolGradConfig(),
+  [tf.AvgPoolGrad]: () => avgPoolGradConfig('wasm'),
   [tf.Conv2D]: (_b, stock) => explicitSamePadConfig(tf.Conv2D, false, required(tf.Conv2D, stock)),
   [tf.FusedConv2D]: (_b, stock) => explicitSamePadConfig(tf.FusedConv2D, false, required(tf.FusedConv2D, stock)),
   [tf.DepthwiseConv2dNative]: (_b, stock) =>
@@ -75,7 +75,7 @@ const WASM_KERNELS: Record<string, Factory> = {
 const CPU_KERNELS: Record<string, Factory> = {
   [tf.Conv2DBackpropFilter]: conv2DBackpropFilterConfig,
   [tf.DepthwiseConv2dNativeBackpropFilter]: depthwiseConv2dNativeBackpropFilterConfig,
-  [tf.AvgPoolGrad]: () => cpuAvgPoolGradConfig(),
+  [tf.AvgPoolGrad]: () => avgPoolGradConfig('cpu'),
 };
 
 const KERNELS: Record<string, Record<string, Factory>> = { wasm: WASM_KERNELS, cpu: CPU_KERNELS };

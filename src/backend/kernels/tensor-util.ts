@@ -97,12 +97,14 @@ export function kernelInput(inputs: tf.NamedTensorInfoMap | Record<string, tf.Te
   return t;
 }
 
-interface WasmBackendLike extends tf.KernelBackend {
+/** The parts of tfjs' wasm backend the raw-array kernels and fused ops use. */
+export interface WasmBackendLike extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
-interface CpuBackendLike extends tf.KernelBackend {
+/** The parts of tfjs' cpu backend the raw-array kernels and fused ops use. */
+export interface CpuBackendLike extends tf.KernelBackend {
   data: { get(dataId: tf.DataId): { values: tf.backend_util.BackendValues } };
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
 }
