@@ -22,6 +22,7 @@ import { FeatureCache, audioFileSha256, defaultFeatureCacheDir, defaultLibraryVe
 import { arrayDataset } from '../../train/batches.js';
 import { fit, predictDataset } from '../../train/fit.js';
 import { setPopulationBatchNorm } from '../../train/batchnorm-population.js';
+import { argmaxRows, scoreMatrix } from '../../metrics/score-matrix.js';
 import { InvalidParameterError } from '../../util/errors.js';
 import type { Waveform } from '../../augment/types.js';
 import type { Experiment, BudgetName } from '../experiment-schema.js';
@@ -247,12 +248,7 @@ async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promi
   // answers one class for every clip (seen on the small fold-4 subset at the
   // quick budget), and the accuracy is then that class's share of the fold,
   // not a measure of skill. Reported so such runs cannot pass for results.
-  const predicted = new Set<number>();
-  for (let i = 0; i < test.length; i++) {
-    let best = 0;
-    for (let c = 1; c < labels.length; c++) if (probs[i * labels.length + c] > probs[i * labels.length + best]) best = c;
-    predicted.add(best);
-  }
+  const predicted = new Set(argmaxRows(scoreMatrix(test.length, labels.length, probs)));
   let loss = 0;
   for (let i = 0; i < test.length; i++) loss -= Math.log(Math.max(1e-15, probs[i * labels.length + labels.indexOf(test[i].label)]));
   // A second measure, outside the paper's protocol: the same model with its
