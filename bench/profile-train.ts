@@ -10,8 +10,8 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.js';
 import { getModelEntry } from '../src/models/registry.js';
-import { lossFunction } from '../src/train/losses.js';
 import { makeOptimizer } from '../src/train/optimizers.js';
+import { benchTrainStep } from './train-step.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,13 +28,7 @@ const model = e.build({ seed: 1 });
 const x = tf.randomNormal([batch, ...e.inputShape], 0, 1, 'float32', 1);
 const labels = tf.tidy(() => tf.oneHot(tf.randomUniform([batch], 0, e.nClasses, 'int32', 2), e.nClasses).toFloat());
 const opt = makeOptimizer({ kind: 'adam', lr: 1e-3 });
-const loss = lossFunction(e.loss);
-const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-const step = () =>
-  tf.tidy(() => {
-    const cost = opt.minimize(() => loss(labels, model.apply(x, { training: true }) as tf.Tensor), true, vars);
-    cost!.dataSync();
-  });
+const step = benchTrainStep(model, e.loss, opt, x, labels);
 step();
 const times: number[] = [];
 for (let i = 0; i < Number(values.repeat); i++) {

@@ -38,7 +38,7 @@ import { acquireThreads, threadBudget } from '../src/backend/threads.js';
 import { getModelEntry, modelNames } from '../src/models/registry.js';
 import type { Batch } from '../src/train/batches.js';
 import { DataParallel } from '../src/train/data-parallel.js';
-import { lossFunction } from '../src/train/losses.js';
+import { benchTrainStep } from './train-step.js';
 import { makeOptimizer, type OptimizerSpec } from '../src/train/optimizers.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -118,13 +118,7 @@ async function benchModel(name: string, workers: number): Promise<Row> {
   if (workers === 1) {
     const x = tf.tensor(xs, [batch, ...e.inputShape]);
     const labels = tf.tensor2d(ys, [batch, e.nClasses]);
-    const loss = lossFunction(e.loss);
-    const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-    const step = () =>
-      tf.tidy(() => {
-        const cost = opt.minimize(() => loss(labels, model.apply(x, { training: true }) as tf.Tensor), true, vars);
-        cost!.dataSync();
-      });
+    const step = benchTrainStep(model, e.loss, opt, x, labels);
     step(); // warm-up: kernel set-up and allocation
     const warm = tf.memory().numTensors;
     timing = timeSteps(step);

@@ -31,7 +31,7 @@ import { spawnModuleWorker } from '../backend/workers/spawn.js';
 import type { Rng } from '../util/rng.js';
 import type { Batch } from './batches.js';
 import type { LossName } from './losses.js';
-import type { OptimizerSpec } from './optimizers.js';
+import { trainableVariables, type OptimizerSpec } from './optimizers.js';
 import {
   CMD, CMD_DIGEST, CMD_SHUTDOWN, CMD_STEP, DIGEST, MODE, MODE_ALL, MODE_SOLO, ROWS, SEQ,
   createStepBuffers, Replica, type StepLayout,
@@ -87,7 +87,7 @@ export class DataParallel {
     }
     registerTrainingKernels(backend);
     installFusedLayers(); // synchronised batch norm and whole-batch dropout live there
-    const trainable = o.model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+    const trainable = trainableVariables(o.model);
     const outShape = o.model.outputs[0].shape;
     const layout: StepLayout = {
       xShape: o.xShape,

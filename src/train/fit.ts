@@ -35,7 +35,7 @@ import { assembleBatch, batchIndices, epochOrder, type Batch, type BatchAugment,
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { writeHistory, type EpochRecord } from './history.js';
 import { batchAccuracy, lossFunction, type LossName } from './losses.js';
-import { makeOptimizer, setLearningRate, type OptimizerSpec } from './optimizers.js';
+import { makeOptimizer, setLearningRate, trainableVariables, type OptimizerSpec } from './optimizers.js';
 import { Progress, type ProgressMode } from './progress.js';
 import { makeSchedule, type ScheduleSpec } from './schedules.js';
 import { withSeededMathRandom } from './determinism.js';
@@ -188,7 +188,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   const restoreBest = opts.earlyStopping?.restoreBest ?? true;
   const minDelta = opts.earlyStopping?.minDelta ?? 0;
   const evalBatch = opts.evalBatchSize ?? batchSize;
-  const trainable = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  const trainable = trainableVariables(model);
 
   let state: TrainerState = { history: [], bestValLoss: null, bestEpoch: null, wait: 0, stoppedEarly: false, snapshots: [] };
   let bestWeights: tf.Tensor[] | null = null;

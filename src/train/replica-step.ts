@@ -23,7 +23,7 @@ import { CTRL_USER, type SharedGroup } from '../backend/workers/shared-sync.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { withSeededMathRandom } from './determinism.js';
 import { lossFunction, type LossName } from './losses.js';
-import { setLearningRate } from './optimizers.js';
+import { setLearningRate, trainableVariables } from './optimizers.js';
 
 // Control slots (after shared-sync's own).
 export const SEQ = CTRL_USER;
@@ -114,7 +114,7 @@ export class Replica {
     this.present = new Int32Array(bufs.present);
     this.losses = new Float64Array(bufs.losses);
     this.preds = new Float32Array(bufs.preds);
-    this.trainable = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+    this.trainable = trainableVariables(model);
     this.offsets = [0];
     for (const v of this.trainable) this.offsets.push(this.offsets[this.offsets.length - 1] + v.size);
     if (this.offsets[this.offsets.length - 1] !== layout.params || this.trainable.length !== layout.nVars) {
