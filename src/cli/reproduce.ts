@@ -102,17 +102,6 @@ export async function run(argv: string[]): Promise<number> {
       return n;
     }),
   };
-  if (values.plan) {
-    const { measureConvGflops } = await import('../reproduce/throughput.js');
-    const gflops = measureConvGflops(1);
-    const { threadBudget } = await import('../backend/threads.js');
-    const lanes = values.parallel ? Number(values.parallel) : Math.max(1, Math.floor(threadBudget() / Number(values['threads-per-job'] ?? 1)));
-    console.log(planTable(buildPlan(paper, budget, pipeline, { ...ctx, log }, gflops, selection), budget, backend.description, gflops, lanes));
-    return 0;
-  }
-
-  const shard = resolveShard(values.shard);
-  const jobs = shardJobs(availableJobs(jobsFor(paper, budget, selection), pipeline, { ...ctx, log }, budget, log), shard);
   const { threadBudget } = await import('../backend/threads.js');
   const total = threadBudget();
   const threadsPerJob = values['threads-per-job'] ? Number(values['threads-per-job']) : 1;
@@ -125,6 +114,15 @@ export async function run(argv: string[]): Promise<number> {
     throw new InvalidParameterError(`--parallel ${parallel} x --threads-per-job ${threadsPerJob} exceeds the thread budget of ${total}`);
   }
   ctx.trainWorkers = threadsPerJob;
+  if (values.plan) {
+    const { measureConvGflops } = await import('../reproduce/throughput.js');
+    const gflops = measureConvGflops(1);
+    console.log(planTable(buildPlan(paper, budget, pipeline, { ...ctx, log }, gflops, selection), budget, backend.description, gflops, parallel));
+    return 0;
+  }
+
+  const shard = resolveShard(values.shard);
+  const jobs = shardJobs(availableJobs(jobsFor(paper, budget, selection), pipeline, { ...ctx, log }, budget, log), shard);
   log(
     `reproduce ${paper}: ${jobs.length} job(s), budget ${budget}, shard ${shard.index + 1}/${shard.count} (${shard.source}), ` +
       `${values['in-process'] ? 'in-process' : `${parallel} worker process(es)`} x ${threadsPerJob} thread(s) within a thread budget of ${total}`,

@@ -135,19 +135,22 @@ export function availableJobs(
   log: (line: string) => void,
 ): Job[] {
   if (!pipeline.foldsAvailable) return jobs;
+  const configs = new Map<string, Experiment>();
+  for (const paper of new Set(jobs.map((j) => j.paper))) for (const e of loadExperiments(paper)) configs.set(`${paper}/${e.id}`, e);
   const limit = new Map<string, number | null>();
   for (const j of jobs) {
     if (limit.has(j.experiment)) continue;
-    const exp = loadExperiments(j.paper).find((e) => e.id === j.experiment)!;
-    const n = pipeline.foldsAvailable(applyBudget(exp, budget), ctx);
-    limit.set(j.experiment, n);
-    const dropped = [...new Set(jobs.filter((k) => k.experiment === j.experiment && n !== null && k.fold > n).map((k) => k.fold))];
-    if (dropped.length) log(`${j.experiment}: the data at hand gives ${n} folds; folds ${dropped.join(', ')} are not run`);
+    limit.set(j.experiment, pipeline.foldsAvailable(applyBudget(configs.get(`${j.paper}/${j.experiment}`)!, budget), ctx));
   }
-  return jobs.filter((j) => {
+  const kept = jobs.filter((j) => {
     const n = limit.get(j.experiment);
     return n === null || n === undefined || j.fold <= n;
   });
+  for (const [experiment, n] of limit) {
+    const dropped = [...new Set(jobs.filter((j) => j.experiment === experiment && !kept.includes(j)).map((j) => j.fold))];
+    if (dropped.length) log(`${experiment}: the data at hand gives ${n} folds; folds ${dropped.join(', ')} are not run`);
+  }
+  return kept;
 }
 
 export interface Shard {
