@@ -22,6 +22,7 @@ import { getModelEntry, type RegistryBuildOptions } from '../models/registry.js'
 import { arrayDataset } from '../train/batches.js';
 import { fit, predictDataset } from '../train/fit.js';
 import type { EpochRecord } from '../train/history.js';
+import { batchAccuracy } from '../train/losses.js';
 import type { OptimizerSpec } from '../train/optimizers.js';
 import { onlineAugment } from '../reproduce/pipelines/common.js';
 import { codeVersion } from '../reproduce/provenance.js';
@@ -141,17 +142,7 @@ export async function demoRun(spec: DemoRunSpec): Promise<DemoRunResult> {
     spec.test.forEach((e, i) => truth.set(e.y, i * nC));
     const metrics: Record<string, number> = {};
     if (entry.output === 'softmax') {
-      let hits = 0;
-      for (let i = 0; i < test.size; i++) {
-        let bp = 0;
-        let bt = 0;
-        for (let k = 1; k < nC; k++) {
-          if (probs[i * nC + k] > probs[i * nC + bp]) bp = k;
-          if (truth[i * nC + k] > truth[i * nC + bt]) bt = k;
-        }
-        if (bp === bt) hits++;
-      }
-      metrics.accuracy = hits / test.size;
+      metrics.accuracy = batchAccuracy('categoricalCrossentropy', truth, probs, nC);
     } else {
       const eers: number[] = [];
       spec.classes.forEach((c, k) => {

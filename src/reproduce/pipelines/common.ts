@@ -13,6 +13,7 @@ import { OnlineAugmenter, Pipeline } from '../../augment/pipeline.js';
 import type { FeatureMap, Waveform } from '../../augment/types.js';
 import type { AugmentRefT } from '../experiment-schema.js';
 import type { BatchAugment, Dataset } from '../../train/batches.js';
+import { batchAccuracy } from '../../train/losses.js';
 import { getManifest } from '../../data/manifests.js';
 import { datasetPaths, resolveDataRoot } from '../../data/data-root.js';
 import { readMarker } from '../../data/marker.js';
@@ -132,20 +133,9 @@ export function onlineAugment(
   };
 }
 
-/** Fraction of rows whose argmax matches the truth's argmax. */
+/** Fraction of rows whose argmax matches the truth's argmax (the trainer's categorical accuracy). */
 export function argmaxAccuracy(probs: Float32Array, truth: Float32Array, nClasses: number): number {
-  const n = probs.length / nClasses;
-  let hits = 0;
-  for (let i = 0; i < n; i++) {
-    let bp = 0;
-    let bt = 0;
-    for (let k = 1; k < nClasses; k++) {
-      if (probs[i * nClasses + k] > probs[i * nClasses + bp]) bp = k;
-      if (truth[i * nClasses + k] > truth[i * nClasses + bt]) bt = k;
-    }
-    if (bp === bt) hits++;
-  }
-  return hits / n;
+  return batchAccuracy('categoricalCrossentropy', truth, probs, nClasses);
 }
 
 export function oneHot(index: number, n: number): Float32Array {
