@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { registerTrainingKernels, trainingKernelNames, unregisterTrainingKernels } from '../../src/backend/kernels/register.js';
 import { nativeAddon } from '../../src/backend/native/index.js';
 import { Rng } from '../../src/util/rng.js';
-import { fmt, normal, on, setupBackends, size, worstDiff } from './helpers.js';
+import { fmt, normal, on, setupBackends, size, withoutNativeKernels, worstDiff } from './helpers.js';
 import { conv2dRef, depthwiseRef, geom, type PadSpec } from './reference.js';
 
 const TOL = 1e-4;
@@ -20,18 +20,6 @@ beforeAll(setupBackends);
 
 type Variant = 'wasm' | 'wasm-js' | 'cpu' | 'cpu-stock';
 const VARIANTS: Variant[] = nativeAddon() ? ['wasm', 'wasm-js', 'cpu', 'cpu-stock'] : ['wasm', 'cpu', 'cpu-stock'];
-
-/** Runs fn with the wasm kernels registered without the native addon. */
-async function withoutNativeKernels<T>(fn: () => Promise<T>): Promise<T> {
-  unregisterTrainingKernels('wasm');
-  registerTrainingKernels('wasm', { native: false });
-  try {
-    return await fn();
-  } finally {
-    unregisterTrainingKernels('wasm');
-    registerTrainingKernels('wasm');
-  }
-}
 
 /** Runs fn on the backend behind `v` (stock cpu: our cpu kernels removed for the call). */
 async function onVariant(v: Variant, fn: () => tf.Tensor[]): Promise<Float32Array[]> {

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 import { initBackend } from '../../src/backend/index.js';
+import { registerTrainingKernels, unregisterTrainingKernels } from '../../src/backend/kernels/register.js';
 import { Rng } from '../../src/util/rng.js';
 
 /** Initialises the backends (wasm preferred) and the training kernels on both. */
@@ -61,3 +62,15 @@ export function normal(rng: Rng, n: number, scale = 1): Float32Array {
 }
 
 export const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Runs fn with the wasm kernels registered without the native addon. */
+export async function withoutNativeKernels<T>(fn: () => Promise<T>): Promise<T> {
+  unregisterTrainingKernels('wasm');
+  registerTrainingKernels('wasm', { native: false });
+  try {
+    return await fn();
+  } finally {
+    unregisterTrainingKernels('wasm');
+    registerTrainingKernels('wasm');
+  }
+}

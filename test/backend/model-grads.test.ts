@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { registerTrainingKernels, unregisterTrainingKernels } from '../../src/backend/kernels/register.js';
 import { nativeAddon } from '../../src/backend/native/index.js';
 import { Rng } from '../../src/util/rng.js';
-import { fmt, normal, on, setupBackends, size, worstDiff, type Diff } from './helpers.js';
+import { fmt, normal, on, setupBackends, size, withoutNativeKernels, worstDiff, type Diff } from './helpers.js';
 import { geom, poolRef } from './reference.js';
 
 const TOL = 1e-4;
@@ -31,18 +31,6 @@ async function wasmVsCpu(label: string, names: string[], fn: () => tf.Tensor[]):
     expect(d.worst, `${label}: ${names[k]} wasm vs cpu`).toBeLessThanOrEqual(TOL);
   }
   console.log(`${label} (wasm vs cpu): ${parts.join(' | ')}`);
-}
-
-/** Runs fn with the wasm kernels registered without the native addon. */
-async function withoutNativeKernels<T>(fn: () => Promise<T>): Promise<T> {
-  unregisterTrainingKernels('wasm');
-  registerTrainingKernels('wasm', { native: false });
-  try {
-    return await fn();
-  } finally {
-    unregisterTrainingKernels('wasm');
-    registerTrainingKernels('wasm');
-  }
 }
 
 describe('max / avg pool', () => {
