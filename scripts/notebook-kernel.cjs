@@ -6,7 +6,14 @@
  *
  * 1. tslab compiles each cell to CommonJS and `require`s the imports, so the
  *    library's .ts sources must be loadable through `require`: tsx's CommonJS
- *    hook does that (it transpiles ESM TypeScript on the fly).
+ *    hook does that (it transpiles ESM TypeScript on the fly). Library code
+ *    that loads a module lazily with a dynamic `import()` (the paper
+ *    pipelines, src/reproduce/pipelines/index.ts) goes through Node's ESM
+ *    loader instead, which needs tsx's ESM hook: the kernel is started with
+ *    `node --import <tsx>` (scripts/setup-notebooks.sh), which registers
+ *    both. Without it, `viz.storedReports` failed with ERR_MODULE_NOT_FOUND
+ *    as soon as harness results were stored. The `require('tsx/cjs')` below
+ *    keeps this preload usable on its own.
  * 2. Notebooks import the library by the package's own name with `.js`
  *    specifiers (`audio-aug-lab/features/index.js`), the form TypeScript
  *    accepts (tslab's compiler, TS 5.0 with node10 resolution, rejects `.ts`

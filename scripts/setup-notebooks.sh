@@ -5,7 +5,10 @@
 # Idempotent; nothing outside the repository is touched.
 #
 #   .cache/jupyter/kernels/tslab/kernel.json   (.cache/ is git-ignored)
-#       node --require scripts/notebook-kernel.cjs node_modules/tslab/bin/tslab kernel ...
+#       node --import <tsx loader> --require scripts/notebook-kernel.cjs node_modules/tslab/bin/tslab kernel ...
+#       (--import tsx registers tsx's ESM and CommonJS hooks: tslab's cells are
+#       CommonJS, and library code that loads modules lazily with import()
+#       goes through the ESM loader)
 #   notebooks/node_modules/audio-aug-lab -> ../../src   (node_modules/ is git-ignored)
 #       lets tslab's TypeScript (node10 module resolution, which ignores
 #       package.json "exports") type-check `import ... from 'audio-aug-lab/...'`.
@@ -25,17 +28,20 @@ if [ ! -f "$TSLAB" ]; then
   exit 1
 fi
 
+# tsx's loader as a file URL, so the kernel finds it whatever its working directory.
+TSX_LOADER="$("$NODE_BIN" -e 'console.log(require("node:url").pathToFileURL(require.resolve("tsx")).href)')"
+
 KERNEL_DIR="$ROOT/.cache/jupyter/kernels/tslab"
 mkdir -p "$KERNEL_DIR"
 "$NODE_BIN" -e '
-const [node, preload, tslab, out] = process.argv.slice(1);
+const [node, preload, tslab, out, tsx] = process.argv.slice(1);
 const spec = {
-  argv: [node, "--require", preload, tslab, "kernel", "--config-path", "{connection_file}"],
+  argv: [node, "--import", tsx, "--require", preload, tslab, "kernel", "--config-path", "{connection_file}"],
   display_name: "TypeScript (audio-aug-lab)",
   language: "typescript",
 };
 require("node:fs").writeFileSync(out, JSON.stringify(spec, null, 2) + "\n");
-' "$NODE_BIN" "$PRELOAD" "$TSLAB" "$KERNEL_DIR/kernel.json.tmp"
+' "$NODE_BIN" "$PRELOAD" "$TSLAB" "$KERNEL_DIR/kernel.json.tmp" "$TSX_LOADER"
 mv "$KERNEL_DIR/kernel.json.tmp" "$KERNEL_DIR/kernel.json"
 
 mkdir -p "$ROOT/notebooks/node_modules"
