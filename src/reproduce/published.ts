@@ -1,8 +1,13 @@
 /**
  * The papers' published numbers, as data: `reproductions/<paper>/published.json`
  * holds every table cell and every figure given only in the text, each with
- * the exact quote it comes from (the tests check each quote against the
- * paper text in ../shared/papers/ and each value against its quote).
+ * the exact quote it comes from (the tests check each value against its quote,
+ * and each quote against the paper text when one is at hand).
+ *
+ * The paper texts are not redistributed with the repository: `source` is the
+ * file name of a paper's text inside the folder named by $AUDIO_AUG_LAB_PAPERS
+ * (during development the texts came from ../shared/papers); `paperTextPath`
+ * finds it there, and nothing looks anywhere else.
  *
  * This module validates those files and flattens them into one record per
  * cell: { table, row, column, value, unit, citation } — what
@@ -10,7 +15,7 @@
  * compares measurements with.
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AudioAugLabError, MissingFileError } from '../util/errors.js';
@@ -64,7 +69,8 @@ const Check = z.object({
 export const PublishedSchema = z.object({
   paper: z.string(),
   reference: z.string(),
-  source: z.string(),
+  /** File name of the paper text in $AUDIO_AUG_LAB_PAPERS (a name, not a path). */
+  source: z.string().regex(/^[^/\\]+\.md$/, 'source must be the file name of the paper text (<paper>-*.md) inside $AUDIO_AUG_LAB_PAPERS, not a path'),
   note: z.string().optional(),
   tables: z.array(Table),
   text: z.array(TextFigure),
@@ -96,6 +102,18 @@ export const REPRODUCTIONS_DIR = join(HERE, '..', '..', 'reproductions');
 
 export function publishedPath(paper: string): string {
   return join(REPRODUCTIONS_DIR, paper, 'published.json');
+}
+
+/** The environment variable naming the folder of the paper texts. */
+export const PAPERS_ENV = 'AUDIO_AUG_LAB_PAPERS';
+
+/** Where the text of a paper is: `$AUDIO_AUG_LAB_PAPERS/<source>`, or null
+ * when the variable is unset or the file is not in that folder. */
+export function paperTextPath(paper: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const dir = env[PAPERS_ENV];
+  if (dir === undefined || dir === '') return null;
+  const path = join(resolve(dir), loadPublished(paper).source);
+  return existsSync(path) ? path : null;
 }
 
 export function loadPublished(paper: string): Published {

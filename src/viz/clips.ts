@@ -2,14 +2,16 @@
  * Where the notebooks get real audio, and the attribution that must travel
  * with it.
  *
- * Source, in order: the machine's read-only ESC-50 copy next to the
- * repository (`<repo>/../shared/data/esc50`: fold 4, 38 classes, 44.1 kHz),
- * else the embedded ESC-10 sample committed in the repository
- * (`data-manifests/samples/esc10`: 2 clips per ESC-10 class, 22.05 kHz).
- * Paths are computed from this file's location, not from the working
- * directory, so notebooks find the data whatever folder Jupyter starts the
- * kernel in. `AUDIO_AUG_LAB_NOTEBOOK_DATA=sample` forces the sample (to check
- * the fallback); `=shared` requires the shared copy.
+ * Source, in order: the real ESC-50 clips under the data root named by
+ * $AUDIO_AUG_LAB_DATA (`$AUDIO_AUG_LAB_DATA/esc50`: `meta/esc50-fold4-dev.csv`,
+ * `LICENSE-ESC-50.txt`, `audio/`; on the development machine the 304 fold-4
+ * clips of 38 classes at 44.1 kHz, from ../shared/data), else the embedded
+ * ESC-10 sample committed in the repository (`data-manifests/samples/esc10`:
+ * 2 clips per ESC-10 class, 22.05 kHz). Nothing is looked for next to the
+ * repository. The sample's path is computed from this file's location, not
+ * from the working directory, so notebooks find it whatever folder Jupyter
+ * starts the kernel in. `AUDIO_AUG_LAB_NOTEBOOK_DATA=sample` forces the
+ * sample (to check the fallback); `=data` requires the data-root copy.
  *
  * Attribution: ESC-50 is CC BY-NC 3.0 (non-commercial), its ESC-10 subset CC
  * BY 3.0; each clip is derived from a Freesound recording whose author must
@@ -19,6 +21,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DATA_ROOT_ENV } from '../data/data-root.js';
 import { loadEsc50, type Esc50Record } from '../data/loaders/esc50.js';
 import { loadAudio } from '../audio/load.js';
 import type { Waveform } from '../augment/types.js';
@@ -30,9 +33,12 @@ export function repoRoot(): string {
   return resolve(import.meta.dirname, '..', '..');
 }
 
-/** `<repo>/../shared/data[/sub]`: the machine's read-only reference data. */
-export function sharedDataDir(sub = ''): string {
-  return join(repoRoot(), '..', 'shared', 'data', sub);
+/** `$AUDIO_AUG_LAB_DATA[/sub]` as an absolute path, or null when the variable
+ * is unset: the real datasets, laid out `<root>/esc50/`, `<root>/chime-home-meta/`, ... */
+export function dataRootDir(sub = '', env: NodeJS.ProcessEnv = process.env): string | null {
+  const root = env[DATA_ROOT_ENV];
+  if (root === undefined || root === '') return null;
+  return resolve(root, sub);
 }
 
 /** The embedded ESC-10 sample. */
@@ -43,7 +49,7 @@ export function sampleDir(): string {
 export const DATA_CHOICE_ENV = 'AUDIO_AUG_LAB_NOTEBOOK_DATA';
 
 export interface EscClipSource {
-  kind: 'shared' | 'sample';
+  kind: 'data' | 'sample';
   root: string;
   records: Esc50Record[];
   /** Text holding the per-clip attribution lines. */
@@ -53,18 +59,19 @@ export interface EscClipSource {
   description: string;
 }
 
-function openShared(): EscClipSource | null {
-  const root = sharedDataDir('esc50');
+function openDataRoot(env: NodeJS.ProcessEnv): EscClipSource | null {
+  const root = dataRootDir('esc50', env);
+  if (root === null) return null;
   const meta = join(root, 'meta', 'esc50-fold4-dev.csv');
   const licence = join(root, 'LICENSE-ESC-50.txt');
   if (!existsSync(meta) || !existsSync(licence)) return null;
   return {
-    kind: 'shared',
+    kind: 'data',
     root,
     records: loadEsc50({ root, metadataFile: meta }),
     licenceText: readFileSync(licence, 'utf8'),
     licenceFile: licence,
-    description: 'ESC-50 fold 4 (38 classes, 8 clips each, 44.1 kHz) from ../shared/data/esc50 next to the repository',
+    description: `real ESC-50 clips (the rows of meta/esc50-fold4-dev.csv, 44.1 kHz) from ${root} ($AUDIO_AUG_LAB_DATA/esc50)`,
   };
 }
 
@@ -86,18 +93,20 @@ function openSample(): EscClipSource | null {
 /** Open the notebooks' clip source (see the header for the order). */
 export function openEscClips(env: NodeJS.ProcessEnv = process.env): EscClipSource {
   const choice = env[DATA_CHOICE_ENV];
-  if (choice !== undefined && choice !== '' && choice !== 'shared' && choice !== 'sample') {
-    throw new InvalidParameterError(`${DATA_CHOICE_ENV} must be 'shared' or 'sample', got '${choice}'`);
+  if (choice !== undefined && choice !== '' && choice !== 'data' && choice !== 'sample') {
+    throw new InvalidParameterError(`${DATA_CHOICE_ENV} must be 'data' or 'sample', got '${choice}'`);
   }
-  const src = choice === 'sample' ? openSample() : choice === 'shared' ? openShared() : (openShared() ?? openSample());
-  if (!src) {
-    throw new MissingFileError(
-      `no ESC-50 audio found: neither ${sharedDataDir('esc50')} nor the embedded sample ${sampleDir()} is present` +
-        (choice ? ` (${DATA_CHOICE_ENV}=${choice})` : ''),
-      choice === 'sample' ? sampleDir() : sharedDataDir('esc50'),
-    );
+  const src = choice === 'sample' ? openSample() : choice === 'data' ? openDataRoot(env) : (openDataRoot(env) ?? openSample());
+  if (src) return src;
+  const esc = dataRootDir('esc50', env);
+  const dataPart = esc === null ? `${DATA_ROOT_ENV} is not set` : `${esc} has no meta/esc50-fold4-dev.csv and LICENSE-ESC-50.txt`;
+  if (choice === 'data') {
+    throw new MissingFileError(`no ESC-50 audio in the data root: ${dataPart} (${DATA_CHOICE_ENV}=data)`, esc ?? DATA_ROOT_ENV);
   }
-  return src;
+  throw new MissingFileError(
+    `no ESC-50 audio found: ${dataPart}, and the embedded sample ${sampleDir()} is not present` + (choice ? ` (${DATA_CHOICE_ENV}=${choice})` : ''),
+    sampleDir(),
+  );
 }
 
 /** The n-th clip (in file order) of a category, e.g. 'dog'. */

@@ -1,16 +1,18 @@
 /**
- * Views of the metrics for the notebooks: the official DCASE 2016 example
- * (an example system output and the fold-1 truth in ../shared, with the EERs
- * the official evaluation gives), per-label EER tables, ROC inputs, and the
- * distribution of the mixing weight lambda ~ Beta(alpha, alpha).
+ * Views of the metrics for the notebooks: a DCASE 2016 task 4 example in the
+ * official file formats (by default the synthetic one committed in
+ * `data-manifests/reference/dcase2016-task4-format-example`, with the EERs an
+ * independent NumPy implementation of the official evaluation gives for it),
+ * per-label EER tables, ROC inputs, and the distribution of the mixing weight
+ * lambda ~ Beta(alpha, alpha).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as dfd from 'danfojs';
 import { evaluateDcase2016, readGroundTruth, readSystemOutput, type Dcase2016Evaluation } from '../metrics/dcase2016-format.js';
 import { Rng } from '../util/rng.js';
 import { InvalidParameterError } from '../util/errors.js';
-import { sharedDataDir } from './clips.js';
+import { repoRoot } from './clips.js';
 import type { RocInput } from './charts.js';
 import { BASE_CONFIG, VEGA_LITE_SCHEMA, type VegaLiteSpec } from './render.js';
 import { frame } from './tables.js';
@@ -18,15 +20,41 @@ import { frame } from './tables.js';
 export interface Dcase2016Example {
   dir: string;
   evaluation: Dcase2016Evaluation;
+  /** label -> EER, and `mean`, from the folder's `eers.json` (computed
+   * outside the library); null when the folder has none. */
+  reference: Record<string, number> | null;
 }
 
-/** The official example system output scored against the fold-1 truth, or
- * null when ../shared/data/dcase2016-task4-eval-example is not present. */
-export function dcase2016Example(dir: string = sharedDataDir('dcase2016-task4-eval-example')): Dcase2016Example | null {
+/** The synthetic DCASE 2016 task 4 format example committed in the repository
+ * (README.md there: how it was generated, why it is synthetic). */
+export function dcase2016ExampleDir(): string {
+  return join(repoRoot(), 'data-manifests', 'reference', 'dcase2016-task4-format-example');
+}
+
+function referenceEers(dir: string): Record<string, number> | null {
+  const file = join(dir, 'eers.json');
+  if (!existsSync(file)) return null;
+  const j = JSON.parse(readFileSync(file, 'utf8')) as { perLabel?: Record<string, { eer?: unknown }>; mean?: unknown };
+  if (j.perLabel === undefined || typeof j.mean !== 'number') {
+    throw new InvalidParameterError(`${file}: expected { perLabel: { <label>: { eer } }, mean }`);
+  }
+  const out: Record<string, number> = {};
+  for (const [label, r] of Object.entries(j.perLabel)) {
+    if (typeof r.eer !== 'number') throw new InvalidParameterError(`${file}: perLabel.${label}.eer is not a number`);
+    out[label] = r.eer;
+  }
+  out.mean = j.mean;
+  return out;
+}
+
+/** A system output (`results_fold1.csv`) scored against its truth
+ * (`fold1_evaluate.csv`) in `dir` (default: the committed synthetic example),
+ * or null when the two files are not there. */
+export function dcase2016Example(dir: string = dcase2016ExampleDir()): Dcase2016Example | null {
   const system = join(dir, 'results_fold1.csv');
   const truth = join(dir, 'fold1_evaluate.csv');
   if (!existsSync(system) || !existsSync(truth)) return null;
-  return { dir, evaluation: evaluateDcase2016(readSystemOutput(system), readGroundTruth(truth)) };
+  return { dir, evaluation: evaluateDcase2016(readSystemOutput(system), readGroundTruth(truth)), reference: referenceEers(dir) };
 }
 
 /** ROC curves with their EER points, one per label. */

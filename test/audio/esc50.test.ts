@@ -1,13 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeWav } from '../../src/audio/wav.js';
+import { describeNeeds, needsData } from '../helpers/requires.js';
 
-const ESC50 = join(import.meta.dirname, '../../../shared/data/esc50');
+const ESC = needsData('esc50', 'the 304 real ESC-50 fold-4 clips with their SHA256SUMS');
 
-describe('ESC-50 fold-4 clips (../shared/data/esc50)', () => {
-  const sums = readFileSync(join(ESC50, 'SHA256SUMS'), 'utf8')
+describeNeeds(ESC, 'ESC-50 fold-4 clips ($AUDIO_AUG_LAB_DATA/esc50)', () => {
+  const ESC50 = ESC.path!;
+  const sums = (): { hash: string; file: string }[] => readFileSync(join(ESC50, 'SHA256SUMS'), 'utf8')
     .split('\n')
     .filter((l) => l.trim().length > 0)
     .map((l) => {
@@ -17,7 +19,7 @@ describe('ESC-50 fold-4 clips (../shared/data/esc50)', () => {
     });
 
   it('SHA256SUMS lists exactly the 304 clips in audio/', () => {
-    const listed = sums.filter((s) => s.file.startsWith('audio/')).map((s) => s.file.slice(6)).sort();
+    const listed = sums().filter((s) => s.file.startsWith('audio/')).map((s) => s.file.slice(6)).sort();
     const present = readdirSync(join(ESC50, 'audio')).filter((f) => f.endsWith('.wav')).sort();
     expect(present.length).toBe(304);
     expect(listed).toEqual(present);
@@ -27,7 +29,8 @@ describe('ESC-50 fold-4 clips (../shared/data/esc50)', () => {
     const mismatches: string[] = [];
     const badAudio: string[] = [];
     let peak = 0;
-    for (const { hash, file } of sums) {
+    const all = sums();
+    for (const { hash, file } of all) {
       const bytes = readFileSync(join(ESC50, file));
       const got = createHash('sha256').update(bytes).digest('hex');
       if (got !== hash) mismatches.push(`${file}: expected ${hash}, got ${got}`);
@@ -38,7 +41,7 @@ describe('ESC-50 fold-4 clips (../shared/data/esc50)', () => {
       }
       for (const v of d.channels[0]) if (Math.abs(v) > peak) peak = Math.abs(v);
     }
-    console.log(`ESC-50: ${sums.length} checksums verified, ${sums.filter((s) => s.file.endsWith('.wav')).length} clips decoded, overall peak |x| ${peak}`);
+    console.log(`ESC-50: ${all.length} checksums verified, ${all.filter((s) => s.file.endsWith('.wav')).length} clips decoded, overall peak |x| ${peak}`);
     expect(mismatches).toEqual([]);
     expect(badAudio).toEqual([]);
     expect(peak).toBeGreaterThan(0);

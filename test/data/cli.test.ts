@@ -1,7 +1,8 @@
 /**
  * `audio-aug-lab data ...` end to end: list, fetch / where / verify of a toy
  * dataset served from 127.0.0.1 (manifests from a temp dir via --manifests),
- * and verify of the real partial ESC-50 subset in ../shared/data.
+ * and verify of the real partial ESC-50 subset under $AUDIO_AUG_LAB_DATA
+ * (skipped with the reason without it).
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, promises as fsp, writeFileSync } from 'node:fs';
@@ -11,8 +12,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { run } from '../../src/cli/data.js';
 import { main } from '../../src/cli/main.js';
 import { makeTarGz, makeWav, makeZip, startServer, type TestServer, toyManifestObject } from './helpers.js';
+import { itNeeds, needsData } from '../helpers/requires.js';
 
-const SHARED = join(import.meta.dirname, '../../../shared/data');
+const ESC_REAL = needsData('esc50', 'the real partial ESC-50 subset (304 fold-4 clips with SHA256SUMS)');
 let server: TestServer;
 let tmp: string;
 let manifests: string;
@@ -104,9 +106,9 @@ describe('audio-aug-lab data', () => {
     expect(err.join('\n')).toContain(`HTTP 404 Not Found for ${server.url('/toy/missing.zip')}`);
   });
 
-  it('verify on ../shared/data/esc50 reports the partial fold-4 subset honestly (exit 3)', async () => {
+  itNeeds(ESC_REAL, 'verify on $AUDIO_AUG_LAB_DATA/esc50 reports the partial fold-4 subset honestly (exit 3)', async () => {
     capture();
-    const code = await run(['verify', 'esc50', '--data-root', SHARED]);
+    const code = await run(['verify', 'esc50', '--data-root', join(ESC_REAL.path!, '..')]);
     const text = out.join('\n');
     console.info(text);
     expect(code).toBe(3);

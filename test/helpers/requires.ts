@@ -16,12 +16,23 @@
  *
  *   const esc = needsData('esc50/audio', 'the 304 ESC-50 fold-4 clips');
  *   itNeeds(esc, 'reads every clip', () => { ... esc.path ... });
+ *
+ * What the repository does ship for the same checks (small, synthetic lists
+ * in the real formats) is in `test/reference-data/` (REFERENCE_DATA) and, for
+ * what the library itself shows, `data-manifests/reference/`
+ * (REFERENCE_MANIFEST_DATA); those tests run unconditionally.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'vitest';
 
 export const SKIP_MARK = ' — skipped: ';
+
+/** `test/reference-data/`: committed reference data for the tests (README.md there). */
+export const REFERENCE_DATA = resolve(import.meta.dirname, '..', 'reference-data');
+
+/** `data-manifests/reference/`: committed reference data the library's views read too. */
+export const REFERENCE_MANIFEST_DATA = resolve(import.meta.dirname, '..', '..', 'data-manifests', 'reference');
 
 export interface Need {
   /** The resolved path when present, else null. */

@@ -1,23 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeNpy, parseNpy, readNpy, writeNpy } from '../../src/io/npy.js';
 
-const GOLDEN = join(import.meta.dirname, '../../../shared/golden/librosa-0.9.2');
+/** .npy files written by NumPy (test/fixtures/augment, made by scripts/ref_taa.py; taa_cases.json lists their shapes). */
+const FIXTURES = join(import.meta.dirname, '../fixtures/augment');
 
 describe('npy', () => {
-  it('reads a librosa golden file with the shape and first values its manifest states', async () => {
-    const manifest = JSON.parse(
-      (await import('node:fs')).readFileSync(join(GOLDEN, 'manifest.json'), 'utf8'),
-    );
-    const entries: Array<Record<string, unknown>> = Array.isArray(manifest) ? manifest : (manifest.files ?? Object.values(manifest));
-    const entry = entries.find((e) => String(e.file ?? e.path ?? e.name ?? '').includes('chirp_16k_4s/logmel_wei_constant_f64'));
-    const arr = readNpy(join(GOLDEN, 'chirp_16k_4s/logmel_wei_constant_f64.npy'));
-    expect(arr.dtype).toBe('<f8');
-    expect(arr.shape).toEqual([128, 126]);
-    expect(arr.data.length).toBe(128 * 126);
-    if (entry && Array.isArray(entry.shape)) expect(arr.shape).toEqual(entry.shape);
+  it('reads a file NumPy wrote, with the shape its case list states and the values NumPy reads', () => {
+    const cases = JSON.parse(readFileSync(join(FIXTURES, 'taa_cases.json'), 'utf8')) as { numpy: string; cases: { name: string; shape: number[] }[] };
+    const identity = cases.cases.find((c) => c.name === 'identity')!;
+    const arr = readNpy(join(FIXTURES, 'taa_identity_in.npy'));
+    expect(arr.dtype).toBe('<f4');
+    expect(arr.shape).toEqual(identity.shape);
+    expect(arr.data.length).toBe(identity.shape.reduce((a, b) => a * b, 1));
+    // np.load(...).ravel()[:4].tolist() with NumPy 2.4.6
+    expect(Array.from(arr.data.subarray(0, 4))).toEqual([0.013549567200243473, 0.12903863191604614, 0.5649217963218689, -0.12309210747480392]);
   });
 
   it('round-trips float32 and float64 through encode/parse and write/read', () => {

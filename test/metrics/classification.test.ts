@@ -15,8 +15,40 @@ import {
 } from '../../src/metrics/classification.js';
 import { fromRows } from '../../src/metrics/score-matrix.js';
 import { Rng } from '../../src/util/rng.js';
+import { REFERENCE_DATA, itNeeds, needsData } from '../helpers/requires.js';
 
-const TAU = join(import.meta.dirname, '../../../shared/data/tau2020-mobile-meta');
+/** Synthetic fold-1 lists in the real format (20 evaluate files per device). */
+const TAU_SYNTHETIC = join(REFERENCE_DATA, 'tau2020-mobile-format');
+/** The real fold-1 lists (330 evaluate files per device), from the data root. */
+const TAU_REAL = needsData('tau2020-mobile-meta', 'the real TAU 2020 Mobile fold-1 lists');
+
+/** Device groups of an evaluate list with seeded predictions whose hit rate differs per device. */
+function checkDeviceGroups(dir: string, perDevice: number): void {
+  const lines = readFileSync(join(dir, 'fold1_evaluate.csv'), 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
+  const rows = lines.slice(1).map((l) => l.split('\t'));
+  expect(rows.length).toBe(9 * perDevice);
+  const devices = rows.map((r) => tauDeviceFromFilename(r[0]));
+  const scenes = [...new Set(rows.map((r) => r[1]))].sort();
+  expect(scenes).toHaveLength(10);
+  const yTrue = rows.map((r) => scenes.indexOf(r[1]));
+  // seeded predictions with a different hit rate per device
+  const rate: Record<string, number> = { a: 0.9, b: 0.8, c: 0.75, s1: 0.7, s2: 0.65, s3: 0.6, s4: 0.55, s5: 0.5, s6: 0.4 };
+  const rng = new Rng(2020);
+  const yPred = yTrue.map((y, i) => (rng.random() < rate[devices[i]] ? y : (y + 1 + rng.int(0, 9)) % 10));
+  const r = accuracyByDeviceGroup(yTrue, yPred, devices, HU2020_DEVICE_GROUPS);
+  expect(r.groups.map((g) => g.n)).toEqual([1, 2, 3, 3].map((k) => k * perDevice));
+  expect(r.groups.map((g) => g.weight * 9)).toEqual([1, 2, 3, 3].map((w) => expect.closeTo(w, 12)));
+  expect(r.ungrouped).toBe(0);
+  const weighted = r.groups.reduce((s, g) => s + g.weight * g.accuracy, 0);
+  expect(Math.abs(r.overall - weighted)).toBeLessThan(1e-12);
+  expect(r.overall).toBe(accuracy(yTrue, yPred));
+  // equal clip counts per device: pooled group accuracy = mean of device accuracies (the authors' printout)
+  for (const g of r.groups) expect(Math.abs(g.accuracy - g.meanOfDevices)).toBeLessThan(1e-12);
+  // the unweighted mean of the four groups is a different number
+  const unweighted = r.groups.reduce((s, g) => s + g.accuracy, 0) / 4;
+  console.log(`${dir}: overall ${r.overall.toFixed(4)} = 1:2:3:3 weighted ${weighted.toFixed(4)}; unweighted group mean ${unweighted.toFixed(4)}`);
+  expect(Math.abs(unweighted - r.overall)).toBeGreaterThan(0.01);
+}
 
 describe('classification metrics, hand cases', () => {
   const yTrue = [0, 0, 1, 1, 1, 2];
@@ -64,30 +96,12 @@ describe('hu2020 Table 1 device groups', () => {
     expect(tauDeviceFromFilename('audio/street_traffic-lyon-1160-43715-s6.wav')).toBe('s6');
   });
 
-  it('TAU 2020 fold-1 evaluate set: groups weighted 1:2:3:3 and Avg = overall accuracy', () => {
-    const lines = readFileSync(join(TAU, 'fold1_evaluate.csv'), 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
-    const rows = lines.slice(1).map((l) => l.split('\t'));
-    expect(rows.length).toBe(2970);
-    const devices = rows.map((r) => tauDeviceFromFilename(r[0]));
-    const scenes = [...new Set(rows.map((r) => r[1]))].sort();
-    const yTrue = rows.map((r) => scenes.indexOf(r[1]));
-    // seeded predictions with a different hit rate per device
-    const rate: Record<string, number> = { a: 0.9, b: 0.8, c: 0.75, s1: 0.7, s2: 0.65, s3: 0.6, s4: 0.55, s5: 0.5, s6: 0.4 };
-    const rng = new Rng(2020);
-    const yPred = yTrue.map((y, i) => (rng.random() < rate[devices[i]] ? y : (y + 1 + rng.int(0, 9)) % 10));
-    const r = accuracyByDeviceGroup(yTrue, yPred, devices, HU2020_DEVICE_GROUPS);
-    expect(r.groups.map((g) => g.n)).toEqual([330, 660, 990, 990]);
-    expect(r.groups.map((g) => g.weight * 9)).toEqual([1, 2, 3, 3].map((w) => expect.closeTo(w, 12)));
-    expect(r.ungrouped).toBe(0);
-    const weighted = r.groups.reduce((s, g) => s + g.weight * g.accuracy, 0);
-    expect(Math.abs(r.overall - weighted)).toBeLessThan(1e-12);
-    expect(r.overall).toBe(accuracy(yTrue, yPred));
-    // equal clip counts per device: pooled group accuracy = mean of device accuracies (the authors' printout)
-    for (const g of r.groups) expect(Math.abs(g.accuracy - g.meanOfDevices)).toBeLessThan(1e-12);
-    // the unweighted mean of the four groups is a different number
-    const unweighted = r.groups.reduce((s, g) => s + g.accuracy, 0) / 4;
-    console.log(`overall ${r.overall.toFixed(4)} = 1:2:3:3 weighted ${weighted.toFixed(4)}; unweighted group mean ${unweighted.toFixed(4)}`);
-    expect(Math.abs(unweighted - r.overall)).toBeGreaterThan(0.01);
+  it('TAU 2020 fold-1 evaluate format (synthetic lists): groups weighted 1:2:3:3 and Avg = overall accuracy', () => {
+    checkDeviceGroups(TAU_SYNTHETIC, 20);
+  });
+
+  itNeeds(TAU_REAL, 'TAU 2020 fold-1 evaluate set (real list): groups weighted 1:2:3:3 and Avg = overall accuracy', () => {
+    checkDeviceGroups(TAU_REAL.path!, 330);
   });
 
   it('the authors\' published run (task1a/eval_hybrid.py printout): device and group accuracies, Avg 0.819', () => {
@@ -110,7 +124,7 @@ describe('hu2020 Table 1 device groups', () => {
   });
 
   it('published hu2020 Table 1 rows: Avg is the 1:2:3:3 device-weighted mean except rows (1) and (5)', () => {
-    // hu2020 Table 1 (../shared/papers/hu2020-...md): A, B&C, s1-s3, s4-s6, Avg (acc. %)
+    // hu2020 Table 1 (the paper text, hu2020-*.md in $AUDIO_AUG_LAB_PAPERS): A, B&C, s1-s3, s4-s6, Avg (acc. %)
     const rows: number[][] = [
       [70.6, 61.6, 53.3, 44.3, 54.1], [78.5, 72.6, 68.8, 68.1, 70.2], [78.8, 72.1, 69.3, 69.5, 71.0],
       [80.3, 73.5, 71.4, 67.7, 71.6], [79.7, 74.8, 71.9, 70.7, 73.0], [83.0, 76.1, 73.6, 71.0, 74.6],

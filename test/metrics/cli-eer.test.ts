@@ -1,14 +1,18 @@
 import { describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatFixedLikePython, run } from '../../src/cli/eer.js';
+import { REFERENCE_MANIFEST_DATA, itNeeds, needsData } from '../helpers/requires.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const EXAMPLE = join(import.meta.dirname, '../../../shared/data/dcase2016-task4-eval-example');
+/** The committed synthetic example in the official formats (eers.json: its EERs from the NumPy generator). */
+const EXAMPLE = join(REFERENCE_MANIFEST_DATA, 'dcase2016-task4-format-example');
 const SCORES = join(EXAMPLE, 'results_fold1.csv');
 const TRUTH = join(EXAMPLE, 'fold1_evaluate.csv');
+/** The official example (challenge baseline output and fold-1 truth), from the data root. */
+const OFFICIAL = needsData('dcase2016-task4-eval-example', 'the official DCASE 2016 task 4 example system output');
 
 async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -24,12 +28,49 @@ async function capture(argv: string[]): Promise<{ code: number; out: string; err
   }
 }
 
+function spawnEer(scores: string, truth: string): ReturnType<typeof spawnSync> {
+  return spawnSync(process.execPath, [join(ROOT, 'bin/audio-aug-lab.mjs'), 'eer', '--scores', scores, '--truth', truth], {
+    encoding: 'utf8',
+    cwd: ROOT,
+  });
+}
+
 describe('audio-aug-lab eer', () => {
-  it('prints the official table for the official example (spawned CLI)', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin/audio-aug-lab.mjs'), 'eer', '--scores', SCORES, '--truth', TRUTH], {
-      encoding: 'utf8',
-      cwd: ROOT,
-    });
+  it('prints the official table layout for the synthetic example (spawned CLI)', () => {
+    const r = spawnEer(SCORES, TRUTH);
+    expect(r.status).toBe(0);
+    // the EERs of eers.json (NumPy generator) printed with Python's '%.3f'
+    const expected = [
+      '  File-wise evaluation, over 1 folds',
+      '     Tag                  | EER     ',
+      '     ===============================================',
+      '     adult female speech  | 0.298 ',
+      '     adult male speech    | 0.250 ',
+      '     broadband noise      | 0.400 ',
+      '     child speech         | 0.202 ',
+      '     other                | 0.321 ',
+      '     percussive sound     | 0.324 ',
+      '     video game/tv        | 0.077 ',
+      '     ===============================================',
+      '     Mean error           | 0.267 ',
+    ].join('\n');
+    expect(String(r.stdout).trimEnd()).toBe(expected.trimEnd());
+  });
+
+  it('--json gives full-precision per-label EERs equal to those of the NumPy generator (eers.json)', async () => {
+    const r = await capture(['--scores', SCORES, '--truth', TRUTH, '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { perLabel: Array<{ label: string; eer: number }>; meanError: number };
+    const g = JSON.parse(readFileSync(join(EXAMPLE, 'eers.json'), 'utf8')) as { perLabel: Record<string, { eer: number }>; mean: number };
+    const worst = Math.max(...j.perLabel.map((l) => Math.abs(l.eer - g.perLabel[l.label].eer)));
+    console.log(`CLI --json vs eers.json: worst |diff| ${worst.toExponential(2)}`);
+    expect(j.perLabel).toHaveLength(7);
+    expect(worst).toBeLessThanOrEqual(1e-12);
+    expect(Math.abs(j.meanError - g.mean)).toBeLessThanOrEqual(1e-12);
+  });
+
+  itNeeds(OFFICIAL, 'prints the official table for the official example (spawned CLI)', () => {
+    const r = spawnEer(join(OFFICIAL.path!, 'results_fold1.csv'), join(OFFICIAL.path!, 'fold1_evaluate.csv'));
     expect(r.status).toBe(0);
     const expected = [
       '  File-wise evaluation, over 1 folds',
@@ -45,11 +86,11 @@ describe('audio-aug-lab eer', () => {
       '     ===============================================',
       '     Mean error           | 0.192 ',
     ].join('\n');
-    expect(r.stdout.trimEnd()).toBe(expected.trimEnd());
+    expect(String(r.stdout).trimEnd()).toBe(expected.trimEnd());
   });
 
-  it('--json gives full-precision per-label EERs equal to the official values', async () => {
-    const r = await capture(['--scores', SCORES, '--truth', TRUTH, '--json']);
+  itNeeds(OFFICIAL, '--json gives full-precision per-label EERs equal to the official values', async () => {
+    const r = await capture(['--scores', join(OFFICIAL.path!, 'results_fold1.csv'), '--truth', join(OFFICIAL.path!, 'fold1_evaluate.csv'), '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { perLabel: Array<{ label: string; eer: number }>; meanError: number };
     const official: Record<string, number> = {

@@ -15,22 +15,69 @@ import {
   writeGroundTruth,
   writeSystemOutput,
 } from '../../src/metrics/dcase2016-format.js';
+import { REFERENCE_MANIFEST_DATA, describeNeeds, needsData } from '../helpers/requires.js';
 
-const EXAMPLE = join(import.meta.dirname, '../../../shared/data/dcase2016-task4-eval-example');
+/** The committed synthetic example in the official formats, with eers.json from its NumPy generator. */
+const SYNTHETIC = join(REFERENCE_MANIFEST_DATA, 'dcase2016-task4-format-example');
+/** The official example (challenge baseline output, fold-1 truth), from the data root. */
+const OFFICIAL = needsData('dcase2016-task4-eval-example', 'the official DCASE 2016 task 4 example system output');
 const GOLDEN = join(import.meta.dirname, '../../../shared/golden/librosa-0.9.2');
 
 /** Official per-label EERs of the example pair, from its README. */
-function officialFromReadme(): { perLabel: Record<string, number>; mean: number } {
-  const text = readFileSync(join(EXAMPLE, 'README.md'), 'utf8');
+function officialFromReadme(dir: string): { perLabel: Record<string, number>; mean: number } {
+  const text = readFileSync(join(dir, 'README.md'), 'utf8');
   const perLabel: Record<string, number> = {};
   for (const m of text.matchAll(/\b([bcfmopv]) (0\.\d+)/g)) perLabel[m[1]] = Number(m[2]);
   const mean = Number(/mean (0\.\d+)/.exec(text)?.[1]);
   return { perLabel, mean };
 }
 
-describe('official DCASE 2016 task 4 example (fold 1)', () => {
+interface GeneratedEers {
+  chunks: number;
+  perLabel: Record<string, { positives: number; negatives: number; eer: number; how: string }>;
+  mean: number;
+}
+
+describe('synthetic DCASE 2016 task 4 format example (data-manifests/reference)', () => {
+  const generated = (): GeneratedEers => JSON.parse(readFileSync(join(SYNTHETIC, 'eers.json'), 'utf8')) as GeneratedEers;
+
+  it('gives the per-label EERs and mean that its NumPy generator computed with the official procedure', () => {
+    const g = generated();
+    expect(Object.keys(g.perLabel).sort()).toEqual([...DCASE2016_LABELS].sort());
+    const system = readSystemOutput(join(SYNTHETIC, 'results_fold1.csv'));
+    const truth = readGroundTruth(join(SYNTHETIC, 'fold1_evaluate.csv'));
+    expect(truth.rows.length).toBe(g.chunks);
+    expect(system.rows.length).toBe(g.chunks * 7);
+    const ev = evaluateDcase2016(system, truth);
+    let worst = 0;
+    for (const r of ev.perLabel) {
+      const d = Math.abs(r.eer - g.perLabel[r.label].eer);
+      worst = Math.max(worst, d);
+      console.log(`${r.label} (${r.name}): ${r.eer} generator ${g.perLabel[r.label].eer} (${g.perLabel[r.label].how}) |diff| ${d.toExponential(2)}`);
+      expect(d).toBeLessThanOrEqual(1e-12);
+    }
+    console.log(`mean ${ev.mean} generator ${g.mean}; worst per-label |diff| ${worst.toExponential(2)}`);
+    expect(Math.abs(ev.mean - g.mean)).toBeLessThanOrEqual(1e-12);
+    // the example exercises both ends of the official rule: interpolation, and a vertical ROC segment
+    expect(new Set(Object.values(g.perLabel).map((r) => r.how)).size).toBe(2);
+  });
+
+  it('positive counts agree with the label strings (S ignored)', () => {
+    const g = generated();
+    const truth = readGroundTruth(join(SYNTHETIC, 'fold1_evaluate.csv'));
+    for (const l of DCASE2016_LABELS) {
+      expect(truth.rows.filter((r) => r.labels.includes(l)).length, l).toBe(g.perLabel[l].positives);
+      expect(g.perLabel[l].positives + g.perLabel[l].negatives).toBe(truth.rows.length);
+    }
+    expect(truth.rows.some((r) => r.labelString.includes('S'))).toBe(true);
+    expect(truth.rows.every((r) => !r.labels.includes('S') && !r.labels.includes('U'))).toBe(true);
+  });
+});
+
+describeNeeds(OFFICIAL, 'official DCASE 2016 task 4 example (fold 1)', () => {
   it('reproduces the official per-label EERs and mean (README values, printed to 9 decimals)', () => {
-    const official = officialFromReadme();
+    const EXAMPLE = OFFICIAL.path!;
+    const official = officialFromReadme(EXAMPLE);
     expect(Object.keys(official.perLabel).sort()).toEqual([...DCASE2016_LABELS].sort());
     const system = readSystemOutput(join(EXAMPLE, 'results_fold1.csv'));
     const truth = readGroundTruth(join(EXAMPLE, 'fold1_evaluate.csv'));
@@ -58,7 +105,7 @@ describe('official DCASE 2016 task 4 example (fold 1)', () => {
   });
 
   it('positive counts agree with the label strings (S and U ignored)', () => {
-    const truth = readGroundTruth(join(EXAMPLE, 'fold1_evaluate.csv'));
+    const truth = readGroundTruth(join(OFFICIAL.path!, 'fold1_evaluate.csv'));
     const count = (l: string) => truth.rows.filter((r) => r.labels.includes(l)).length;
     // counts of each code in the truth file (cut -d, -f2 | fold -w1 | sort | uniq -c)
     expect({ b: count('b'), c: count('c'), f: count('f'), m: count('m'), o: count('o'), p: count('p'), v: count('v') }).toEqual({

@@ -10,8 +10,10 @@ import {
   tableFromFoldEers,
   varianceE3,
 } from '../../src/metrics/tagging.js';
+import { REFERENCE_MANIFEST_DATA } from '../helpers/requires.js';
 
-const EXAMPLE = join(import.meta.dirname, '../../../shared/data/dcase2016-task4-eval-example');
+/** The committed synthetic DCASE 2016 task 4 example in the official file formats. */
+const EXAMPLE = join(REFERENCE_MANIFEST_DATA, 'dcase2016-task4-format-example');
 
 describe('per-class EER table (wei2018 Table 1 layout)', () => {
   it('hand case with a fold without positives: NaN cell, both averages, Var', () => {
@@ -54,7 +56,7 @@ describe('per-class EER table (wei2018 Table 1 layout)', () => {
   });
 
   it('Var = sample variance x 1e3 reproduces 11 of the 13 printed wei2018 Table 1 rows', () => {
-    // wei2018 Table 1 (../shared/papers/wei2018-...md): class EERs c m f v p b o, then Var (1e-3)
+    // wei2018 Table 1 (the paper text, wei2018-*.md in $AUDIO_AUG_LAB_PAPERS): class EERs c m f v p b o, then Var (1e-3)
     const rows: Array<[string, number[], number]> = [
       ['DAE-DNN', [0.21, 0.15, 0.21, 0.02, 0.18, 0.01, 0.26], 9.45],
       ['CGRNN', [0.17, 0.16, 0.18, 0.03, 0.15, 0.0, 0.24], 7.39],
@@ -92,6 +94,7 @@ describe('per-class EER table (wei2018 Table 1 layout)', () => {
     const system = readSystemOutput(join(EXAMPLE, 'results_fold1.csv'));
     const truth = readGroundTruth(join(EXAMPLE, 'fold1_evaluate.csv'));
     // second "fold": the first 40 chunks without any b positives
+    expect(truth.rows.some((r) => r.labels.includes('b'))).toBe(true);
     const keep = truth.rows.filter((r) => !r.labels.includes('b')).slice(0, 40);
     const files = new Set(keep.map((r) => r.file));
     const truth2 = parseGroundTruth(keep.map((r) => `${r.file},${r.labelString}`).join('\r\n'), 'fold2_truth.csv');

@@ -1,59 +1,95 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PAPERS, loadPublished, publishedCells } from '../../src/reproduce/published.js';
+import { PAPERS, PublishedSchema, loadPublished, paperTextPath, publishedCells } from '../../src/reproduce/published.js';
 import { findInconsistencies, maxVarianceInBoxes, minVarianceInBoxes } from '../../src/reproduce/consistency.js';
 import { run as publishedCli } from '../../src/cli/published.js';
+import { itNeeds, needsPaper } from '../helpers/requires.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const fold = (s: string) => s.split(/\s+/).filter(Boolean).join(' ');
 const NUMBER = /[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?/gi;
 
+/** The paper text, from $AUDIO_AUG_LAB_PAPERS (the only place the library looks). */
 function paperText(paper: string): string {
-  const pub = loadPublished(paper);
-  return readFileSync(join(ROOT, pub.source), 'utf8');
+  const path = paperTextPath(paper);
+  if (path === null) throw new Error(`no text of ${paper} in $AUDIO_AUG_LAB_PAPERS`);
+  return readFileSync(path, 'utf8');
 }
 
-describe.each(PAPERS)('published numbers of %s', (paper) => {
-  const pub = loadPublished(paper);
-  const text = paperText(paper);
-  const lines = new Set(text.split('\n').map((l) => l.replace(/\r$/, '')));
+for (const paper of PAPERS) {
+  describe(`published numbers of ${paper}`, () => {
+    const pub = loadPublished(paper);
+    const text = needsPaper(paper);
 
-  it('cites every table row by a line that is in the paper, and each value is that line\'s number', () => {
-    let cells = 0;
-    for (const t of pub.tables) {
-      for (const r of t.rows) {
-        // The quote is the row's own line in the paper text (a row printed over
-        // two lines is quoted by the line carrying its numbers).
-        expect(lines.has(r.quote), `${t.table} ${r.id}: quote not a line of the paper`).toBe(true);
-        const printed = (r.quote.match(NUMBER) ?? []).map(Number);
-        const expected = r.values.filter((v): v is number => v !== null);
-        // The numbers of the row are the last ones on its line, in column order.
-        expect(printed.slice(printed.length - expected.length), `${t.table} ${r.id}`).toEqual(expected);
-        cells += expected.length;
+    it('gives each table row the numbers at the end of its quoted line, and each text figure a value in its quote', () => {
+      let cells = 0;
+      for (const t of pub.tables) {
+        for (const r of t.rows) {
+          const printed = (r.quote.match(NUMBER) ?? []).map(Number);
+          const expected = r.values.filter((v): v is number => v !== null);
+          // The numbers of the row are the last ones on its line, in column order.
+          expect(printed.slice(printed.length - expected.length), `${t.table} ${r.id}`).toEqual(expected);
+          cells += expected.length;
+        }
       }
+      const tableCells = publishedCells(paper).filter((c) => c.table !== 'text').length;
+      expect(tableCells).toBe(cells);
+      for (const f of pub.text) {
+        const nums = (f.quote.match(NUMBER) ?? []).map(Number);
+        const fractions = [...f.quote.matchAll(/(\d+)\/(\d+)/g)].map((m) => Number(m[1]) / Number(m[2]));
+        const inQuote = [...nums, ...fractions].some((n) => Math.abs(n - f.value) <= 1e-12 * Math.max(1, Math.abs(f.value)));
+        expect(inQuote, `${f.id}: ${f.value} not in "${f.quote}"`).toBe(true);
+      }
+    });
+
+    itNeeds(text, 'cites every table row by a line that is in the paper text', () => {
+      expect(paperTextPath(paper)).toBe(text.path);
+      const lines = new Set(paperText(paper).split('\n').map((l) => l.replace(/\r$/, '')));
+      for (const t of pub.tables) {
+        for (const r of t.rows) {
+          // The quote is the row's own line in the paper text (a row printed over
+          // two lines is quoted by the line carrying its numbers).
+          expect(lines.has(r.quote), `${t.table} ${r.id}: quote not a line of the paper`).toBe(true);
+        }
+      }
+    });
+
+    itNeeds(text, 'quotes every text figure from the paper text', () => {
+      const folded = fold(paperText(paper));
+      for (const f of pub.text) expect(folded.includes(fold(f.quote)), `${f.id}: quote not in the paper`).toBe(true);
+    });
+
+    it('lists in errata.json exactly the inconsistencies the checker finds', () => {
+      const errata = JSON.parse(readFileSync(join(ROOT, 'reproductions', paper, 'errata.json'), 'utf8'));
+      const found = findInconsistencies(pub).map((f) => `${f.level} ${f.id}`).sort();
+      const listed = errata.findings.map((f: { id: string; level: string }) => `${f.level} ${f.id}`).sort();
+      for (const f of findInconsistencies(pub)) console.log(`${paper} [${f.level}] ${f.message}`);
+      expect(found).toEqual(listed);
+    });
+  });
+}
+
+describe('where the paper texts are', () => {
+  it('only in $AUDIO_AUG_LAB_PAPERS: no variable, or a folder without the file, gives null', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'aal-papers-'));
+    for (const paper of PAPERS) {
+      expect(paperTextPath(paper, {})).toBeNull();
+      expect(paperTextPath(paper, { AUDIO_AUG_LAB_PAPERS: '' })).toBeNull();
+      expect(paperTextPath(paper, { AUDIO_AUG_LAB_PAPERS: empty })).toBeNull();
     }
-    const tableCells = publishedCells(paper).filter((c) => c.table !== 'text').length;
-    expect(tableCells).toBe(cells);
+    const pub = loadPublished('hu2020');
+    writeFileSync(join(empty, pub.source), 'text');
+    expect(paperTextPath('hu2020', { AUDIO_AUG_LAB_PAPERS: empty })).toBe(join(empty, pub.source));
   });
 
-  it('quotes every text figure from the paper, and the quote contains the value', () => {
-    const folded = fold(text);
-    for (const f of pub.text) {
-      expect(folded.includes(fold(f.quote)), `${f.id}: quote not in the paper`).toBe(true);
-      const nums = (f.quote.match(NUMBER) ?? []).map(Number);
-      const fractions = [...f.quote.matchAll(/(\d+)\/(\d+)/g)].map((m) => Number(m[1]) / Number(m[2]));
-      const inQuote = [...nums, ...fractions].some((n) => Math.abs(n - f.value) <= 1e-12 * Math.max(1, Math.abs(f.value)));
-      expect(inQuote, `${f.id}: ${f.value} not in "${f.quote}"`).toBe(true);
-    }
-  });
-
-  it('lists in errata.json exactly the inconsistencies the checker finds', () => {
-    const errata = JSON.parse(readFileSync(join(ROOT, 'reproductions', paper, 'errata.json'), 'utf8'));
-    const found = findInconsistencies(pub).map((f) => `${f.level} ${f.id}`).sort();
-    const listed = errata.findings.map((f: { id: string; level: string }) => `${f.level} ${f.id}`).sort();
-    for (const f of findInconsistencies(pub)) console.log(`${paper} [${f.level}] ${f.message}`);
-    expect(found).toEqual(listed);
+  it('source is the file name of the text, <paper>-*.md, never a path', () => {
+    for (const paper of PAPERS) expect(loadPublished(paper).source).toMatch(new RegExp(`^${paper}-[^/\\\\]+\\.md$`));
+    const pub = loadPublished('wei2018');
+    const parsed = PublishedSchema.safeParse({ ...pub, source: '../papers/wei2018-x.md' });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0].message).toMatch(/file name of the paper text/);
   });
 });
 

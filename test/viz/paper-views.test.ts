@@ -1,14 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { leakageSplitRows, quantizationRows, twoStageRows } from '../../src/viz/paper-views.js';
 import { initBackend } from '../../src/backend/index.js';
 import { paperErrata, storedReportChart, storedReportHtml, storedReports, storedSummary } from '../../src/viz/results.js';
-import { dcase2016Example, eerFrame, rocInputs } from '../../src/viz/metrics-views.js';
+import { dcase2016Example, dcase2016ExampleDir, eerFrame, rocInputs } from '../../src/viz/metrics-views.js';
 import { compileSpec } from '../../src/viz/render.js';
 import { findInconsistencies } from '../../src/reproduce/consistency.js';
 import { loadPublished } from '../../src/reproduce/published.js';
+import { REFERENCE_MANIFEST_DATA, describeNeeds, needsData } from '../helpers/requires.js';
 
 describe('leakage audit splits', () => {
   // 10 classes x 4 sources x 2 takes
@@ -116,12 +117,33 @@ describe('published numbers, errata, stored results', () => {
   });
 });
 
-const EXAMPLE = join(import.meta.dirname, '../../../shared/data/dcase2016-task4-eval-example');
+const OFFICIAL = needsData('dcase2016-task4-eval-example', 'the official DCASE 2016 task 4 example system output');
 
-describe.runIf(existsSync(EXAMPLE))('the official DCASE 2016 example', () => {
+describe('the DCASE 2016 task 4 example the notebooks show', () => {
+  it('is the committed synthetic example, and gives the EERs of its NumPy generator (eers.json)', () => {
+    expect(dcase2016ExampleDir()).toBe(join(REFERENCE_MANIFEST_DATA, 'dcase2016-task4-format-example'));
+    const ex = dcase2016Example()!;
+    expect(ex).not.toBeNull();
+    const g = JSON.parse(readFileSync(join(ex.dir, 'eers.json'), 'utf8')) as { perLabel: Record<string, { eer: number }>; mean: number };
+    expect(ex.reference).toEqual({ ...Object.fromEntries(Object.entries(g.perLabel).map(([l, r]) => [l, r.eer])), mean: g.mean });
+    const values = eerFrame(ex.evaluation, ex.reference!).values as unknown[][];
+    expect(values).toHaveLength(8);
+    let worst = 0;
+    for (const row of values) worst = Math.max(worst, Math.abs(Number(row[6])));
+    console.log(`synthetic example: worst |EER - generator| ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThanOrEqual(1e-12);
+    const roc = rocInputs(ex.evaluation);
+    expect(roc).toHaveLength(7);
+    for (const r of roc) expect(r.eerPoint.fpr).toBeCloseTo(r.eer, 12);
+    expect(dcase2016Example(join(ex.dir, 'absent'))).toBeNull();
+  });
+});
+
+describeNeeds(OFFICIAL, 'the official DCASE 2016 example', () => {
   it('gives the EERs of the official evaluation (README of the example)', () => {
     const official: Record<string, number> = { b: 0.131292164, c: 0.196869852, f: 0.277813923, m: 0.212643678, o: 0.232686981, p: 0.232679739, v: 0.062745098, mean: 0.192390205 };
-    const ex = dcase2016Example(EXAMPLE)!;
+    const ex = dcase2016Example(OFFICIAL.path!)!;
+    expect(ex.reference).toBeNull(); // no eers.json there: the official values are in its README
     const values = eerFrame(ex.evaluation, official).values as unknown[][];
     let worst = 0;
     for (const row of values) worst = Math.max(worst, Math.abs(Number(row[6])));
@@ -130,7 +152,6 @@ describe.runIf(existsSync(EXAMPLE))('the official DCASE 2016 example', () => {
     const roc = rocInputs(ex.evaluation);
     expect(roc).toHaveLength(7);
     for (const r of roc) expect(r.eerPoint.fpr).toBeCloseTo(r.eer, 12);
-    expect(dcase2016Example(join(EXAMPLE, 'absent'))).toBeNull();
   });
 });
 
