@@ -1,11 +1,14 @@
 /**
  * Generate (or check) the embedded ESC-10 sample in data-manifests/samples/esc10/
- * from the ESC-50 copy in ../shared/data/esc50 (see src/data/fixtures/esc10-sample.ts
+ * from a real ESC-50 copy named on the command line (a full ESC-50 checkout
+ * or its fold-4 subset; only fold 4 is used; see src/data/fixtures/esc10-sample.ts
  * for what is selected and how). Deterministic: rerunning gives the same bytes.
+ * There is no default source: the embedded sample is the fixtures' default,
+ * so this script must be told where the 44.1 kHz originals are.
  *
- *   npx tsx scripts/make-sample.ts            write the sample (replaces the directory)
- *   npx tsx scripts/make-sample.ts --check    rebuild in a temporary directory and compare
- *   options: --out DIR, --esc50 DIR
+ *   npx tsx scripts/make-sample.ts --esc50 DIR            write the sample (replaces the directory)
+ *   npx tsx scripts/make-sample.ts --esc50 DIR --check    rebuild in a temporary directory and compare
+ *   options: --out DIR (default data-manifests/samples/esc10)
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,12 +37,22 @@ function main(): number {
       help: { type: 'boolean', default: false },
     },
   });
+  const usage = 'usage: npx tsx scripts/make-sample.ts --esc50 DIR [--check] [--out DIR]   (DIR: an ESC-50 copy with meta/ and audio/)';
   if (values.help) {
-    console.log('usage: npx tsx scripts/make-sample.ts [--check] [--out DIR] [--esc50 DIR]');
+    console.log(usage);
     return 0;
   }
+  if (values.esc50 === undefined) {
+    console.error(`make-sample: --esc50 DIR is required (the real ESC-50 copy to take the clips from)\n${usage}`);
+    return 2;
+  }
+  const esc50 = resolve(values.esc50);
+  if (esc50 === EMBEDDED_SAMPLE_DIR || !existsSync(join(esc50, 'meta'))) {
+    console.error(`make-sample: ${esc50} is not an ESC-50 copy (expected meta/esc50.csv or meta/esc50-fold4-dev.csv, and audio/)\n${usage}`);
+    return 2;
+  }
   const out = resolve(values.out ?? EMBEDDED_SAMPLE_DIR);
-  const esc = openEsc50(values.esc50);
+  const esc = openEsc50(esc50);
   const tmp = values.check ? mkdtempSync(join(tmpdir(), 'esc10-sample-')) : join(dirname(out), `.${basename(out)}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   const res = writeEsc10Sample(tmp, esc);

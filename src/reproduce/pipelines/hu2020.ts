@@ -9,9 +9,12 @@
  * Data, in order of preference: --data-dir (a dataset root holding
  * evaluation_setup/fold1_{train,evaluate}.csv and audio/, or a data root with
  * the fetched dataset), a dataset fetched into the data root, else, for the
- * smoke budget only, a TAU-2020-like (task 1a) or TAU-2020-3Class-like
- * (task 1b) fixture built from ESC-50 clips into the work directory (status
- * 'fixture': it checks the pipeline and verifies nothing about the paper).
+ * smoke budget only, a TAU-2020-like (task 1a, 44.1 kHz) or
+ * TAU-2020-3Class-like (task 1b, 48 kHz) fixture built from the embedded
+ * ESC-10 sample (data-manifests/samples/esc10, 22.05 kHz clips upsampled to
+ * the task's rate, so nothing above 11.025 kHz) into the work directory
+ * (status 'fixture': it checks the pipeline and verifies nothing about the
+ * paper).
  *
  * A job is one experiment x seed on the official fold-1 split: features of
  * every listed clip (feature cache), offline augmented copies of the training
@@ -82,7 +85,7 @@ import type { WaveformGroup } from '../../augment/waveform/waveform-transform.js
 import { averageMagnitudeSpectrum, correctionCoefficients, referenceSpectrum } from '../../augment/waveform/spectrum-correction.js';
 import { drawPartnerIndex } from '../../augment/waveform/mix.js';
 import { FeatureCache, audioFileSha256, decodeEntry, defaultLibraryVersion, type FeatureCacheKey } from '../../data/feature-cache.js';
-import { buildFixture, type FixtureName } from '../../data/fixtures/index.js';
+import { buildFixture, EMBEDDED_SAMPLE_DIR, type FixtureName } from '../../data/fixtures/index.js';
 import { loadTauSetup, TAU2020_3CLASS_OF_SCENE, TAU2020_SCENES, type TauRecord } from '../../data/loaders/tau2020.js';
 import { hu2020Stack, hu2020Stages, type Hu2020Options } from '../../features/hu2020.js';
 import { regressionDelta5 } from '../../features/delta.js';
@@ -234,7 +237,9 @@ function fixtureData(info: TaskInfo, ctx: JobContext): TauData {
       dataset: info.dataset,
       status: 'fixture',
       root,
-      detail: `${info.fixtureTitle} built from ESC-50 clips (format only, not the dataset)`,
+      detail:
+        `${info.fixtureTitle} built from the embedded ESC-10 sample (data-manifests/samples/esc10; 22.05 kHz clips upsampled to ` +
+        `${info.sr / 1000} kHz, nothing above 11.025 kHz): format only, not the dataset`,
     },
   };
 }
@@ -254,7 +259,7 @@ function dataForRun(info: TaskInfo, ctx: JobContext, budget: BudgetName): TauDat
     );
   }
   const d = fixtureData(info, ctx);
-  buildFixture(info.fixture, d.root);
+  buildFixture(info.fixture, d.root, { esc50Dir: EMBEDDED_SAMPLE_DIR });
   return d;
 }
 
@@ -852,7 +857,7 @@ async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promi
   const metrics: Record<string, number> = {};
   let scoresClips: NonNullable<JobOutput['scores']>['clips'];
   try {
-    probs = predictDataset(model, evalSet, EVAL_BATCH).probs;
+    probs = (await predictDataset(model, evalSet, EVAL_BATCH)).probs;
     if (snapshotsWanted) {
       const epochs = snapshotEpochs(exp.training.schedule, exp.training.epochs);
       const earlier = epochs.filter((e) => e !== exp.training.epochs);
@@ -862,7 +867,7 @@ async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promi
         if (!ck) throw new AudioAugLabError('SNAPSHOT', `no snapshot saved for epoch ${e}`, dir);
         model.setWeights(ck.tensors.model.map((t) => t.tensor));
         ck.tensors.model.forEach((t) => t.tensor.dispose());
-        const p = predictDataset(model, evalSet, EVAL_BATCH).probs;
+        const p = (await predictDataset(model, evalSet, EVAL_BATCH)).probs;
         for (let k = 0; k < probs.length; k++) probs[k] += p[k];
       }
       for (let k = 0; k < probs.length; k++) probs[k] /= earlier.length + 1;
@@ -877,7 +882,7 @@ async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promi
     } else {
       const { model: qModel, weights } = await quantizeModel(model, { scheme: 'per-channel' });
       try {
-        const qProbs = predictDataset(qModel, evalSet, EVAL_BATCH).probs;
+        const qProbs = (await predictDataset(qModel, evalSet, EVAL_BATCH)).probs;
         const qMatrix = toMatrix(qProbs, classes.length);
         const trainable = model.trainableWeights.reduce((a, w) => a + (w.shape as number[]).reduce((x, y) => x * y, 1), 0);
         const f32 = await float32FileSize(model);

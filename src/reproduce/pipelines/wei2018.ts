@@ -7,9 +7,11 @@
  * Data, in order of preference: --data-dir (a CHiME-Home root `chime_home/`,
  * or a data root holding a fetched `chime-home`), a download fetched into
  * the data root; else, for the smoke budget only, the CHiME-Home-like
- * fixture (real ESC-50 clips from ../shared/data/esc50 in the exact
- * CHiME-Home layout) built into the work directory and reported as
- * 'fixture'. Without any of these the rows are blocked, with the reason.
+ * fixture (the embedded ESC-10 sample's real clips, data-manifests/samples/
+ * esc10 at 22.05 kHz, resampled to 16 kHz and mixed in the exact CHiME-Home
+ * layout) built into the work directory and reported as 'fixture'; a
+ * fixture built from a real ESC-50 copy can be given with --data-dir.
+ * Without any of these the rows are blocked, with the reason.
  *
  * Protocols (dataset.protocol; a job's fold is protocol-specific):
  * - 'dcase2016-5fold-cv' (default, section 4.2): test fold = job.fold (1-5,
@@ -62,7 +64,7 @@ import { leakedSources } from '../protocols.js';
 import { forwardFlops } from '../flops.js';
 import { fetchedDataset, onlineAugment } from './common.js';
 import { getEntry } from '../../augment/catalogue.js';
-import { buildFixture, defaultEsc50Dir, readFixtureRecord } from '../../data/fixtures/index.js';
+import { buildFixture, EMBEDDED_SAMPLE_DIR, readFixtureRecord } from '../../data/fixtures/index.js';
 import type { BudgetedExperiment, JobContext, JobOutput, PaperPipeline } from './types.js';
 
 export const WEI2018_LABELS: readonly string[] = CHIME_HOME_LABELS;
@@ -76,7 +78,8 @@ const EVAL_PROTOCOL = 'dcase2016-evaluation-set';
 const DEV_CHUNKS = 1946;
 const EVAL_CHUNKS = 816;
 
-export const ESC50_DIR = defaultEsc50Dir();
+/** The smoke fixture's source clips: the embedded ESC-10 sample (in the repository, so a fresh clone has them). */
+export const FIXTURE_SOURCE_DIR = EMBEDDED_SAMPLE_DIR;
 /** The smoke fixture: 16 chunks per development fold and 16 evaluation
  * chunks (>= 7, so every tag occurs in every fold). */
 export const SMOKE_FIXTURE = { seed: 2018, size: 16 } as const;
@@ -137,7 +140,9 @@ function fixtureStatus(ctx: JobContext): DataStatus {
     dataset: 'chime-home',
     status: 'fixture',
     root: fixtureRoot(ctx),
-    detail: `CHiME-Home-like fixture (seed ${SMOKE_FIXTURE.seed}, ${SMOKE_FIXTURE.size} chunks per fold): real ESC-50 clips (${ESC50_DIR}) in the CHiME-Home layout, not CHiME-Home`,
+    detail:
+      `CHiME-Home-like fixture (seed ${SMOKE_FIXTURE.seed}, ${SMOKE_FIXTURE.size} chunks per fold): the embedded ESC-10 sample's clips ` +
+      `(data-manifests/samples/esc10, 22.05 kHz, resampled to 16 kHz) in the CHiME-Home layout, not CHiME-Home`,
   };
 }
 
@@ -149,8 +154,8 @@ function locate(ctx: JobContext, budget: BudgetName): { kind: 'real'; data: Chim
   const real = realData(ctx);
   if (real) return { kind: 'real', data: real };
   if (budget !== 'smoke') throw new InvalidParameterError(`${NO_DATA}; the ${budget} budget needs the real dataset`);
-  if (!existsSync(join(ESC50_DIR, 'audio'))) {
-    throw new InvalidParameterError(`${NO_DATA}, and the smoke fixture's source clips are missing too (${ESC50_DIR})`);
+  if (!existsSync(join(FIXTURE_SOURCE_DIR, 'audio'))) {
+    throw new InvalidParameterError(`${NO_DATA}, and the smoke fixture's source clips are missing too (${FIXTURE_SOURCE_DIR})`);
   }
   return { kind: 'fixture' };
 }
@@ -161,7 +166,7 @@ function locate(ctx: JobContext, budget: BudgetName): { kind: 'real'; data: Chim
 function ensureData(ctx: JobContext, budget: BudgetName): ChimeData {
   const where = locate(ctx, budget);
   if (where.kind === 'real') return where.data;
-  const info = buildFixture('chime-home-like', fixtureRoot(ctx), { ...SMOKE_FIXTURE, esc50Dir: ESC50_DIR });
+  const info = buildFixture('chime-home-like', fixtureRoot(ctx), { ...SMOKE_FIXTURE, esc50Dir: FIXTURE_SOURCE_DIR });
   if (!info.reused) ctx.log(`wei2018: built the CHiME-Home-like fixture (seed ${SMOKE_FIXTURE.seed}, ${SMOKE_FIXTURE.size} chunks per fold) in ${info.dir}`);
   return { root: info.dir, status: fixtureStatus(ctx) };
 }
@@ -371,7 +376,7 @@ async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promi
     checkpointDir,
     progress: 'none',
   });
-  const { probs } = predictDataset(result.model, ds(te.items), exp.training.batchSize);
+  const { probs } = await predictDataset(result.model, ds(te.items), exp.training.batchSize);
   result.model.dispose();
   tf.disposeVariables();
   rmSync(jobCheckpoints, { recursive: true, force: true });
@@ -435,7 +440,7 @@ function status(ctx: JobContext): DataStatus {
     return { dataset: 'chime-home', status: 'unverified', root: ctx.dataDir ?? '', detail: (e as Error).message };
   }
   if (real) return real.status;
-  if (existsSync(join(ESC50_DIR, 'audio'))) return fixtureStatus(ctx);
+  if (existsSync(join(FIXTURE_SOURCE_DIR, 'audio'))) return fixtureStatus(ctx);
   return { dataset: 'chime-home', status: 'unverified', root: '', detail: NO_DATA };
 }
 
@@ -458,7 +463,7 @@ export const pipeline: PaperPipeline = {
     const s = status(ctx);
     if (s.status === 'fixture') {
       return budget === 'smoke'
-        ? `wei2018: no --data-dir and no fetched CHiME-Home: running the smoke budget on the CHiME-Home-like fixture built from ESC-50 clips (${s.root}) — a pipeline check, not a reproduction.`
+        ? `wei2018: no --data-dir and no fetched CHiME-Home: running the smoke budget on the CHiME-Home-like fixture built from the embedded ESC-10 sample (${s.root}) — a pipeline check, not a reproduction.`
         : `wei2018: ${NO_DATA}; the ${budget} budget cannot run (only smoke runs on the fixture).`;
     }
     return `wei2018: data ${s.status}: ${s.detail}${s.root ? ` (${s.root})` : ''}.`;
