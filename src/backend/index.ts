@@ -2,15 +2,23 @@
  * Picks the compute backend once per process and registers the training
  * kernels it needs.
  *
- * Order: @tensorflow/tfjs-node-gpu, then @tensorflow/tfjs-node (both
- * optional; loaded by a dynamic import through a variable so `tsc` passes
- * without them), else tfjs-backend-wasm, else the pure-JS cpu backend. One
- * line naming the choice and why goes to stderr, e.g.
- *   audio-aug-lab backend: wasm (tfjs 4.22.0, SIMD, 1 thread) — tfjs-node not installed
+ * Order: @tensorflow/tfjs-node-gpu, then WebGPU on a HARDWARE adapter
+ * (@tensorflow/tfjs-backend-webgpu on Dawn's Node bindings, the npm package
+ * `webgpu`; ./webgpu/), then @tensorflow/tfjs-node (all three optional;
+ * loaded by a dynamic import through a variable so `tsc` passes without
+ * them), else tfjs-backend-wasm, else the pure-JS cpu backend. One line
+ * naming the choice and why goes to stderr, e.g.
+ *   audio-aug-lab backend: wasm (tfjs 4.22.0, SIMD, 1 thread) — tensorflow-gpu: tfjs-node-gpu not installed; webgpu: vulkan: no Vulkan loader (libvulkan.so.1); tfjs-node not installed
+ * For webgpu the line names the adapter (vendor, architecture, device,
+ * driver, Vulkan or OpenGL) and its limits.
+ *
+ * A software WebGPU adapter (Mesa llvmpipe, SwiftShader, ...) is never
+ * chosen automatically: it is slower than wasm. Forcing webgpu allows it.
  *
  * Overrides: `initBackend({ prefer })` tries that backend first and falls
  * back along the order above; the environment variable
- * AUDIO_AUG_LAB_BACKEND=cpu|wasm|tensorflow forces one and fails loudly if
+ * AUDIO_AUG_LAB_BACKEND=cpu|wasm|tensorflow|webgpu (the CLI's `--backend`
+ * sets it, so worker processes inherit it) forces one and fails loudly if
  * it cannot be loaded.
  *
  * Notes:
@@ -32,6 +40,12 @@
  * - The fused layers of ./fused/ (batch norm in training mode, whole-sequence
  *   GRU) are installed for wasm and cpu unless AUDIO_AUG_LAB_FUSED=0.
  * - `computeLabel(info, workers)` names what trains, e.g. "wasm+openblas x2 workers".
+ * - On webgpu the fused layers and native kernels are not used (they are
+ *   wasm/cpu code); the models run through the stock tfjs-layers code and
+ *   tfjs-backend-webgpu's kernels. dataSync does not work there in Node:
+ *   read tensors with `await t.data()`.
+ * - The GPU device is released on 'beforeExit' (and by releaseBackend()), so
+ *   a process that chose webgpu exits when its work is done.
  */
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
@@ -41,8 +55,9 @@ import { nativeKernelsActive, registerTrainingKernels } from './kernels/register
 import { guardWasmMalloc } from './heap.js';
 import { nativeStatus } from './native/index.js';
 import { FUSED_ENV, fusedLayersInstalled, installFusedLayers } from './fused/layers.js';
+import { releaseWebgpu, tryWebgpu } from './webgpu/index.js';
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   /** Which backend is active. */
@@ -55,7 +70,13 @@ export interface BackendInfo {
   native: boolean;
   /** The fused batch-norm / GRU layers are in use. */
   fused: boolean;
+  /** webgpu only: the adapter is a software rasteriser (forced; slower than wasm). */
+  software?: boolean;
 }
+
+/** A backend that can be asked for by name (`prefer`, AUDIO_AUG_LAB_BACKEND, `--backend`). */
+export type ChoosableBackend = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export const CHOOSABLE_BACKENDS: readonly ChoosableBackend[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 /** Short name of what computes, e.g. "wasm+openblas x2 workers" or "cpu". */
 export function computeLabel(info: Pick<BackendInfo, 'name' | 'native'>, workers = 1): string {
@@ -70,17 +91,17 @@ export function activeComputeLabel(workers = 1): string {
 
 export interface InitBackendOptions {
   /** Try this one first, then the default order. */
-  prefer?: 'tensorflow' | 'wasm' | 'cpu';
+  prefer?: ChoosableBackend;
   /** Do not log the one-line summary. */
   quiet?: boolean;
 }
 
 export const BACKEND_ENV = 'AUDIO_AUG_LAB_BACKEND';
 
-type Candidate = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-const DEFAULT_ORDER: Candidate[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+type Candidate = BackendName;
+const DEFAULT_ORDER: Candidate[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
-type Attempt = { ok: true; description: string } | { ok: false; why: string };
+type Attempt = { ok: true; description: string; software?: boolean } | { ok: false; why: string };
 
 const require = createRequire(import.meta.url);
 
@@ -158,10 +179,12 @@ async function tryCpu(): Promise<Attempt> {
   return { ok: true, description: `cpu (tfjs ${tf.version.tfjs}, pure JavaScript)` };
 }
 
-function attempt(c: Candidate): Promise<Attempt> {
+function attempt(c: Candidate, allowSoftwareGpu: boolean): Promise<Attempt> {
   switch (c) {
     case 'tensorflow-gpu':
       return tryTensorflow(true);
+    case 'webgpu':
+      return tryWebgpu({ allowSoftware: allowSoftwareGpu });
     case 'tensorflow':
       return tryTensorflow(false);
     case 'wasm':
@@ -171,11 +194,11 @@ function attempt(c: Candidate): Promise<Attempt> {
   }
 }
 
-function parseEnvBackend(value: string | undefined): 'tensorflow' | 'wasm' | 'cpu' | undefined {
+function parseEnvBackend(value: string | undefined): ChoosableBackend | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const v = value.trim();
-  if (v === 'tensorflow' || v === 'wasm' || v === 'cpu') return v;
-  throw new InvalidParameterError(`${BACKEND_ENV} must be one of cpu, wasm, tensorflow; got '${value}'`);
+  if ((CHOOSABLE_BACKENDS as readonly string[]).includes(v)) return v as ChoosableBackend;
+  throw new InvalidParameterError(`${BACKEND_ENV} must be one of ${CHOOSABLE_BACKENDS.join(', ')}; got '${value}'`);
 }
 
 async function choose(opts: InitBackendOptions): Promise<BackendInfo> {
@@ -190,8 +213,10 @@ async function choose(opts: InitBackendOptions): Promise<BackendInfo> {
     order = DEFAULT_ORDER;
   }
   const skipped: string[] = [];
+  // A software WebGPU adapter only when webgpu was asked for by name.
+  const allowSoftwareGpu = (forced ?? opts.prefer) === 'webgpu';
   for (const c of order) {
-    const a = await attempt(c);
+    const a = await attempt(c, allowSoftwareGpu);
     if (!a.ok) {
       skipped.push(a.why);
       continue;
@@ -219,7 +244,8 @@ async function choose(opts: InitBackendOptions): Promise<BackendInfo> {
     else if (opts.prefer && !c.startsWith(opts.prefer)) reason = `preferred ${opts.prefer} unavailable: ${tried}`;
     else if (opts.prefer) reason = `preferred ${opts.prefer}` + (tried ? ` (${tried})` : '');
     else reason = tried || 'first choice';
-    return { name: c, description, reason, native, fused };
+    if (c === 'webgpu') process.once('beforeExit', releaseWebgpu);
+    return { name: c, description, reason, native, fused, ...(c === 'webgpu' ? { software: a.ok && a.software === true } : {}) };
   }
   const what = forced ? `${BACKEND_ENV}=${forced}` : 'no backend';
   throw new InvalidParameterError(`${what} could not be loaded: ${skipped.join('; ')}`);
@@ -243,4 +269,15 @@ export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo>
     },
   );
   return chosen;
+}
+
+/**
+ * Releases what the chosen backend holds outside the JavaScript heap that
+ * would keep the process alive (the WebGPU device and instance). After it,
+ * tensors on that backend are gone; the choice is forgotten, so
+ * initBackend picks again.
+ */
+export function releaseBackend(): void {
+  releaseWebgpu();
+  chosen = undefined;
 }

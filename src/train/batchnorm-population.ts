@@ -24,8 +24,8 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidParameterError } from '../util/errors.js';
 import { assembleBatch, batchIndices, type Dataset } from './batches.js';
 
-/** Sets the BN layers' moving statistics to their population values over `data`; returns how many layers. */
-export function setPopulationBatchNorm(model: tf.LayersModel, data: Dataset, batchSize = 32): number {
+/** Sets the BN layers' moving statistics to their population values over `data`; returns how many layers. Reads with `await data()` (webgpu has no synchronous read in Node). */
+export async function setPopulationBatchNorm(model: tf.LayersModel, data: Dataset, batchSize = 32): Promise<number> {
   const layers = model.layers.filter((l) => l.getClassName() === 'BatchNormalization');
   const nested = model.layers.find((l) => l instanceof tf.LayersModel && (l as tf.LayersModel).layers.some((m) => m.getClassName() === 'BatchNormalization'));
   if (nested) throw new InvalidParameterError(`setPopulationBatchNorm: batch norm inside the nested model '${nested.name}' is not supported`);
@@ -39,7 +39,7 @@ export function setPopulationBatchNorm(model: tf.LayersModel, data: Dataset, bat
       const b = assembleBatch(data, idx);
       const v = tf.tidy(() => probe.predict(tf.tensor(b.x, [b.n, ...data.xShape])) as tf.Tensor);
       const c = v.shape[v.shape.length - 1]!;
-      const d = v.dataSync();
+      const d = await v.data();
       v.dispose();
       sum ??= new Float64Array(c);
       sumSq ??= new Float64Array(c);

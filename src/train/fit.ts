@@ -44,6 +44,7 @@ import { acquireThreads, threadBudget, tryAcquireThreads, type ThreadLease } fro
 import { FUSED_ENV, installFusedLayers } from '../backend/fused/layers.js';
 import { activeComputeLabel } from '../backend/index.js';
 import { explainBackendAbort } from '../backend/heap.js';
+import { explainGpuTrouble } from '../backend/webgpu/memory.js';
 
 export interface EarlyStopping {
   /** Epochs without improvement of the validation loss before stopping (wei2018: 20). */
@@ -127,8 +128,12 @@ export function buildSeeded(build: () => tf.LayersModel, seed: number): tf.Layer
   return withSeededMathRandom(new Rng(`${seed}:init`), build);
 }
 
-/** Predict in batches with training = false; returns [n, outDim] as a flat array. */
-export function predictDataset(model: tf.LayersModel, ds: Dataset, batchSize: number): { probs: Float32Array; outDim: number } {
+/**
+ * Predict in batches with training = false; returns [n, outDim] as a flat
+ * array. Reads with `await data()`: synchronous reads do not work on the
+ * webgpu backend in Node.
+ */
+export async function predictDataset(model: tf.LayersModel, ds: Dataset, batchSize: number): Promise<{ probs: Float32Array; outDim: number }> {
   const outs: Float32Array[] = [];
   let outDim = 0;
   const all = new Int32Array(ds.size).map((_, i) => i);
@@ -139,7 +144,7 @@ export function predictDataset(model: tf.LayersModel, ds: Dataset, batchSize: nu
       return model.predict(x) as tf.Tensor;
     });
     outDim = p.shape[p.shape.length - 1]!;
-    outs.push(p.dataSync() as Float32Array);
+    outs.push((await p.data()) as Float32Array);
     p.dispose();
   }
   const probs = new Float32Array(ds.size * outDim);
@@ -151,12 +156,23 @@ export function predictDataset(model: tf.LayersModel, ds: Dataset, batchSize: nu
   return { probs, outDim };
 }
 
-function evaluate(model: tf.LayersModel, ds: Dataset, loss: LossName, batchSize: number): { loss: number; acc: number } {
-  const { probs, outDim } = predictDataset(model, ds, batchSize);
+async function evaluate(model: tf.LayersModel, ds: Dataset, loss: LossName, batchSize: number): Promise<{ loss: number; acc: number }> {
+  const { probs, outDim } = await predictDataset(model, ds, batchSize);
   const ys = new Float32Array(ds.size * ds.yDim);
   for (let i = 0; i < ds.size; i++) ys.set(ds.get(i).y, i * ds.yDim);
-  const l = tf.tidy(() => lossFunction(loss)(tf.tensor2d(ys, [ds.size, ds.yDim]), tf.tensor2d(probs, [ds.size, outDim])).dataSync()[0]);
+  const lt = tf.tidy(() => lossFunction(loss)(tf.tensor2d(ys, [ds.size, ds.yDim]), tf.tensor2d(probs, [ds.size, outDim])));
+  const l = (await lt.data())[0];
+  lt.dispose();
   return { loss: l, acc: batchAccuracy(loss, ys, probs, outDim) };
+}
+
+/**
+ * Downloads the tensors' values to the CPU side of the backend, so that
+ * synchronous reads of them (dataSync, e.g. in saveCheckpoint) work on
+ * webgpu too (tfjs-webgpu keeps a value read once). A no-op cost on wasm/cpu.
+ */
+async function prefetch(tensors: tf.Tensor[]): Promise<void> {
+  await Promise.all(tensors.map((t) => t.data()));
 }
 
 function namedWeights(model: tf.LayersModel): { name: string; tensor: tf.Tensor }[] {
@@ -213,9 +229,13 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   }
 
   const xShape = train.xShape;
-  /** One training step in this thread: loss (data + penalties) and predictions. */
-  const stepHere = (batch: Batch, dropoutRng: Rng): { loss: number; pred: Float32Array } => {
-    let pred: Float32Array | null = null;
+  /**
+   * One training step in this thread: loss (data + penalties) and
+   * predictions, as tensors (read with `await data()` by readStep: webgpu
+   * has no synchronous read in Node).
+   */
+  const stepHere = (batch: Batch, dropoutRng: Rng): { loss: tf.Tensor; pred: tf.Tensor } => {
+    let pred: tf.Tensor | null = null;
     const lossValue = withSeededMathRandom(dropoutRng, () =>
       tf.tidy(() => {
         const x = tf.tensor(batch.x, [batch.n, ...xShape]);
@@ -223,7 +243,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         const cost = optimizer.minimize(
           () => {
             const p = model.apply(x, { training: true }) as tf.Tensor;
-            pred = p.dataSync() as Float32Array;
+            pred = tf.keep(p);
             // The data loss plus the layers' weight penalties (e.g. the l2
             // weight decay of the hu2020 models), as Keras optimises and logs.
             const penalties = model.calculateLosses();
@@ -233,10 +253,20 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
           true,
           trainable,
         );
-        return cost!.dataSync()[0];
+        return cost!;
       }),
     );
     return { loss: lossValue, pred: pred! };
+  };
+  const readStep = async (r: { loss: number | tf.Tensor; pred: Float32Array | tf.Tensor }): Promise<{ loss: number; pred: Float32Array }> => {
+    if (typeof r.loss === 'number') return r as { loss: number; pred: Float32Array };
+    const t = r as { loss: tf.Tensor; pred: tf.Tensor };
+    try {
+      const [l, p] = await Promise.all([t.loss.data(), t.pred.data()]);
+      return { loss: l[0], pred: p as Float32Array };
+    } finally {
+      tf.dispose([t.loss, t.pred]);
+    }
   };
   const { dp, lease } = await startDataParallel(opts, model, optimizer, progress);
   try {
@@ -250,14 +280,16 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       let accSum = 0;
       let seen = 0;
       let lr = schedule.at(epoch);
-      batches.forEach((idx, bi) => {
+      for (const [bi, idx] of batches.entries()) {
         lr = schedule.at(epoch + bi / batches.length);
         setLearningRate(optimizer, lr);
         let batch = assembleBatch(train, idx);
         if (opts.augment) batch = opts.augment(batch, augRng, { epoch, batchIndex: bi, dataset: train });
-        const { loss: lossValue, pred: predValues } = explainBackendAbort(
-          () => (dp ? dp.step(batch, lr, dropoutRng) : stepHere(batch, dropoutRng)),
-          () => `a training step (batch ${batch.n}${dp ? ` over ${dp.replicas} replicas` : ''}, input ${xShape.join('x')}, ${model.countParams()} parameters, epoch ${epoch + 1}, batch ${bi + 1})`,
+        const stepWhat = () =>
+          `a training step (batch ${batch.n}${dp ? ` over ${dp.replicas} replicas` : ''}, input ${xShape.join('x')}, ${model.countParams()} parameters, epoch ${epoch + 1}, batch ${bi + 1})`;
+        const { loss: lossValue, pred: predValues } = await explainGpuTrouble(
+          () => readStep(explainBackendAbort(() => (dp ? dp.step(batch, lr, dropoutRng) : stepHere(batch, dropoutRng)), stepWhat)),
+          stepWhat,
         );
         if (!Number.isFinite(lossValue)) {
           throw new NonFiniteError(`training loss became ${lossValue} at epoch ${epoch + 1}, batch ${bi + 1} (learning rate ${lr})`);
@@ -266,7 +298,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         accSum += batchAccuracy(loss, batch.y, predValues, batch.ySize) * batch.n;
         seen += batch.n;
         progress.batch(epoch, epochs, bi + 1, batches.length, lossSum / seen, accSum / seen, t0);
-      });
+      }
 
       const record: EpochRecord = {
         epoch: epoch + 1,
@@ -278,7 +310,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         seconds: 0,
       };
       if (validation) {
-        const v = evaluate(model, validation, loss, evalBatch);
+        const v = await explainGpuTrouble(() => evaluate(model, validation, loss, evalBatch), () => `validation after epoch ${epoch + 1} (${validation.size} examples, batch ${evalBatch})`);
         record.valLoss = v.loss;
         record.valAcc = v.acc;
         if (state.bestValLoss === null || v.loss < state.bestValLoss - minDelta) {
@@ -301,12 +333,14 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       if (opts.snapshotDir && schedule.snapshotEpochs(epochs).includes(epoch + 1)) {
         mkdirSync(opts.snapshotDir, { recursive: true });
         const dir = join(opts.snapshotDir, `snapshot-epoch-${String(epoch + 1).padStart(4, '0')}`);
+        await prefetch(model.weights.map((w) => w.read()));
         saveCheckpoint(dir, epoch, { epoch: epoch + 1, lr }, { model: namedWeights(model) }, 1);
         if (!state.snapshots.includes(dir)) state.snapshots.push(dir);
       }
       if (opts.historyPath) writeHistory(opts.historyPath, state.history);
       if (opts.checkpointDir) {
         const optWeights = await optimizer.getWeights();
+        await prefetch([...model.weights.map((w) => w.read()), ...optWeights.map((w) => w.tensor), ...(bestWeights ?? [])]);
         saveCheckpoint(opts.checkpointDir, epoch, state, {
           model: namedWeights(model),
           optimizer: optWeights.map((w) => ({ name: w.name, tensor: w.tensor })),

@@ -136,7 +136,7 @@ export async function demoRun(spec: DemoRunSpec): Promise<DemoRunResult> {
       await spec.onEpochEnd?.(history);
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
-    const { probs } = predictDataset(model!, test, spec.batchSize);
+    const { probs } = await predictDataset(model!, test, spec.batchSize);
     const nC = spec.classes.length;
     const truth = new Float32Array(test.size * nC);
     spec.test.forEach((e, i) => truth.set(e.y, i * nC));

@@ -169,7 +169,7 @@ describe('every registered model overfits 16 real ESC-50 clips on the active bac
         seed: SEED,
         progress: 'none',
       });
-      const { probs, outDim } = predictDataset(result.model, ds, BATCH);
+      const { probs, outDim } = await predictDataset(result.model, ds, BATCH);
       const seconds = (performance.now() - t0) / 1000;
       const params = result.model.countParams();
       const last = result.history[result.history.length - 1];

@@ -35,7 +35,7 @@ function stats(v: Float32Array, c: number): { mean: number[]; variance: number[]
 }
 
 describe('setPopulationBatchNorm', () => {
-  it('gives every BN layer the population mean and variance of its input, layer by layer', () => {
+  it('gives every BN layer the population mean and variance of its input, layer by layer', async () => {
     const m = model();
     const rng = new Rng('popbn');
     // Inputs far from mean 0 / variance 1, as the moving averages start.
@@ -44,7 +44,7 @@ describe('setPopulationBatchNorm', () => {
     const data = arrayDataset(xs, ys, [6, 5, 2]);
     const kernelsBefore = m.getLayer('c2').getWeights()[0].dataSync().slice();
     const before = tf.memory().numTensors;
-    expect(setPopulationBatchNorm(m, data, 8)).toBe(2);
+    expect(await setPopulationBatchNorm(m, data, 8)).toBe(2);
     expect(tf.memory().numTensors).toBe(before);
     const all = tf.tensor4d(Float32Array.from(xs.flatMap((x) => Array.from(x))), [37, 6, 5, 2]);
     for (const [name, c] of [['bn1', 3], ['bn2', 4]] as const) {
@@ -66,12 +66,12 @@ describe('setPopulationBatchNorm', () => {
     m.dispose();
   });
 
-  it('refuses batch norm inside a nested model', () => {
+  it('refuses batch norm inside a nested model', async () => {
     const inner = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] }), tf.layers.batchNormalization()] });
     const input = tf.input({ shape: [3] });
     const outer = tf.model({ inputs: input, outputs: inner.apply(input) as tf.SymbolicTensor });
     const data = arrayDataset([new Float32Array(3)], [new Float32Array(2)], [3]);
-    expect(() => setPopulationBatchNorm(outer, data)).toThrow(/nested model/);
+    await expect(setPopulationBatchNorm(outer, data)).rejects.toThrow(/nested model/);
     outer.dispose();
   });
 });

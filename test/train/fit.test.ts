@@ -75,7 +75,7 @@ describe('fit', () => {
     expect(r.history.length).toBe(r.bestEpoch! + 3);
     const best = r.history[r.bestEpoch! - 1].valLoss!;
     // Recompute the validation loss of the restored model.
-    const { probs } = predictDataset(r.model, validation, 8);
+    const { probs } = await predictDataset(r.model, validation, 8);
     let l = 0;
     for (let i = 0; i < validation.size; i++) {
       const y = validation.get(i).y;

@@ -240,7 +240,7 @@ async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promi
     progress: 'none',
   });
   const testDs = ds(test);
-  const { probs } = predictDataset(result.model, testDs, 32);
+  const { probs } = await predictDataset(result.model, testDs, 32);
   const truth = new Float32Array(test.length * labels.length);
   test.forEach((it, i) => truth.set(oneHot(labels.indexOf(it.label), labels.length), i * labels.length));
   const acc = argmaxAccuracy(probs, truth, labels.length);
@@ -257,8 +257,8 @@ async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promi
   // small data keep most of the averages' start and collapse to one class).
   // The training items as stored (NAA copies included, TAA's online image
   // augmentation not applied).
-  setPopulationBatchNorm(result.model, trainDs, 32);
-  const populationProbs = predictDataset(result.model, testDs, 32).probs;
+  await setPopulationBatchNorm(result.model, trainDs, 32);
+  const populationProbs = (await predictDataset(result.model, testDs, 32)).probs;
   const accPopulation = argmaxAccuracy(populationProbs, truth, labels.length);
   result.model.dispose();
   tf.disposeVariables();
