@@ -2,9 +2,11 @@
  * hu2020 pipeline: the Table 1 / Table 2 configs against the paper's own
  * row descriptions, the helpers (device-balanced capping, layouts, epochs and
  * snapshots, the unscaled features of row (1)), one smoke job end to end on
- * the TAU-2020-like fixture (built from the real ESC-50 clips in ../shared),
- * and ensembles / two-stage / LR fusion from stored per-clip scores on
- * hand-made cases.
+ * the TAU-2020-like fixture (built from the embedded ESC-10 sample, the
+ * pipeline's fallback on a clone with nothing beside it: 22.05 kHz clips
+ * upsampled to 44.1 kHz, so hu2020's mel bands above 11.025 kHz hold only
+ * the simulated devices' noise), and ensembles / two-stage / LR fusion from
+ * stored per-clip scores on hand-made cases.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -253,6 +255,7 @@ describe('hu2020 smoke job on the TAU-2020-like fixture', () => {
     expect(out.status).toBe('done');
     const r = readResult((out as { path: string }).path)!;
     expect(r.data.status).toBe('fixture');
+    expect(r.data.detail).toMatch(/embedded ESC-10 sample .*upsampled to 44\.1 kHz/);
     for (const k of ['A', 'B&C', 's1-s3', 's4-s6', 'val loss', 'Avg']) expect(Number.isFinite(r.metrics[k]), k).toBe(true);
     expect(r.metrics['evaluate clips']).toBe(20);
     expect(r.metrics['train clips']).toBe(20);

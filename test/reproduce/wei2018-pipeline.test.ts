@@ -1,12 +1,16 @@
 /**
  * wei2018 pipeline: the Table 1 configs, the split and mixing helpers, one
- * smoke job end to end on the CHiME-Home-like fixture (built from the real
- * ESC-50 clips in ../shared), and the aggregation into Table 1's columns.
+ * smoke job end to end on the CHiME-Home-like fixture (built from the
+ * embedded ESC-10 sample, the pipeline's fallback on a clone with nothing
+ * beside it), and the aggregation into Table 1's columns. With a real
+ * ESC-50 copy ($AUDIO_AUG_LAB_DATA/esc50; skipped with the reason otherwise),
+ * a fixture built from it is given with --data-dir and must be taken as
+ * such.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyBudget, jobsFor, loadExperiments } from '../../src/reproduce/experiments.js';
@@ -19,6 +23,8 @@ import { loadChimeHomeDevelopment } from '../../src/data/loaders/chime-home.js';
 import { perClassEerTable } from '../../src/metrics/tagging.js';
 import { registerTrainingKernels } from '../../src/backend/kernels/register.js';
 import { Rng } from '../../src/util/rng.js';
+import { buildFixture } from '../../src/data/fixtures/index.js';
+import { itNeeds, needsData } from '../helpers/requires.js';
 import {
   aggregateFolds,
   holdOutBySource,
@@ -29,7 +35,8 @@ import {
   WEI2018_LABELS,
 } from '../../src/reproduce/pipelines/wei2018.js';
 
-const SHARED_ESC50 = join(import.meta.dirname, '../../../shared/data/esc50');
+// Read before beforeAll points AUDIO_AUG_LAB_DATA at an empty data root.
+const REAL_ESC50 = needsData('esc50', 'a real ESC-50 copy with meta/ and audio/, to build the fixture from real 44.1 kHz clips');
 const TABLE = 'Table 1';
 
 let tmp: string;
@@ -226,7 +233,7 @@ describe('wei2018 aggregate', () => {
 });
 
 describe('wei2018 smoke job on the CHiME-Home-like fixture', () => {
-  it.skipIf(!existsSync(join(SHARED_ESC50, 'audio')))(
+  it(
     'trains, predicts every test clip and writes a result with EERs, scores and provenance',
     async () => {
       const job = jobsFor('wei2018', 'smoke', ['crnn-sample-pairing'])[0];
@@ -239,6 +246,7 @@ describe('wei2018 smoke job on the CHiME-Home-like fixture', () => {
       expect(out.status).toBe('done');
       const r = readResult(resultPath(resultsDir, job))!;
       expect(r.data.status).toBe('fixture');
+      expect(r.data.detail).toMatch(/embedded ESC-10 sample/);
       expect(r.provenance).toBeTruthy();
       expect(r.backend).toBe('cpu');
       expect((r.config as { budget: string }).budget).toBe('smoke');
@@ -283,5 +291,29 @@ describe('wei2018 smoke job on the CHiME-Home-like fixture', () => {
       expect(readFileSync(resultPath(resultsDir, job), 'utf8')).toContain('.16kHz.wav');
     },
     180_000,
+  );
+});
+
+describe('wei2018 with a fixture built from a real ESC-50 copy', () => {
+  itNeeds(
+    REAL_ESC50,
+    'takes a CHiME-Home-like fixture given with --data-dir as a fixture, not as CHiME-Home, and splits it by the official lists',
+    () => {
+      const root = join(tmp, 'real-fixture', 'chime_home');
+      buildFixture('chime-home-like', root, { seed: 1, size: 7, esc50Dir: REAL_ESC50.path! });
+      const exp = loadExperiments('wei2018').find((e) => e.id === 'crnn-sample-pairing')!;
+      const ctx = { workDir: join(tmp, 'work-real'), dataDir: join(tmp, 'real-fixture'), log: () => {} };
+      const status = pipeline.dataStatus(exp, ctx);
+      expect(status.status).toBe('fixture');
+      expect(status.root).toBe(root);
+      expect(status.detail).toMatch(/given with --data-dir, not CHiME-Home/);
+      expect(pipeline.blocker(exp, ctx, 'smoke')).toBeNull();
+      const { trainSide, test } = splitRecords(root, 'dcase2016-5fold-cv', 2);
+      expect(test).toHaveLength(7);
+      expect(trainSide).toHaveLength(28);
+      // every tag is positive in the test fold (7 chunks per fold cycle through the 7 tags)
+      for (const t of WEI2018_LABELS) expect(test.some((x) => x.labels.includes(t)), t).toBe(true);
+    },
+    120_000,
   );
 });
