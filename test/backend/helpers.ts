@@ -20,13 +20,16 @@ export async function setupBackends(): Promise<void> {
 }
 
 /**
- * Runs fn on `backend` inside tf.tidy, copies the returned tensors out, and
+ * Runs fn on `backend` inside tf.tidy, copies the returned tensors out
+ * (with `await data()`: webgpu has no synchronous read in Node), and
  * checks that no tensor survives (numTensors before == after).
  */
-export async function on(backend: 'wasm' | 'cpu', fn: () => tf.Tensor[]): Promise<Float32Array[]> {
+export async function on(backend: 'wasm' | 'cpu' | 'webgpu', fn: () => tf.Tensor[]): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   const before = tf.memory().numTensors;
-  const out = tf.tidy(() => fn().map((t) => t.dataSync().slice() as Float32Array));
+  const ts = tf.tidy(() => fn());
+  const out = await Promise.all(ts.map(async (t) => (await t.data()).slice() as Float32Array));
+  tf.dispose(ts);
   const after = tf.memory().numTensors;
   expect(after, `tensor leak on ${backend}`).toBe(before);
   return out;
@@ -72,5 +75,53 @@ export async function withoutNativeKernels<T>(fn: () => Promise<T>): Promise<T> 
   } finally {
     unregisterTrainingKernels('wasm');
     registerTrainingKernels('wasm');
+  }
+}
+
+/** Seeded weights for every weight of the given (built) layers, identical on each backend. */
+export function setSeededWeights(layers: tf.layers.Layer[], seed: string): void {
+  const rng = new Rng(seed);
+  for (const l of layers) {
+    l.setWeights(
+      l.weights.map((w) => {
+        const n = size(w.shape as number[]);
+        const vals = new Float32Array(n);
+        const name = w.name;
+        for (let i = 0; i < n; i++) {
+          if (name.includes('moving_variance')) vals[i] = 0.5 + rng.uniform(0, 1);
+          else if (name.includes('gamma')) vals[i] = 1 + 0.2 * rng.normal();
+          else vals[i] = 0.3 * rng.normal();
+        }
+        return tf.tensor(vals, w.shape as number[]);
+      }),
+    );
+  }
+}
+
+/**
+ * d sum(stack(x) * dy) / d(x, trainable weights) for freshly built layers
+ * with seeded weights; disposes the layers and variables it made.
+ */
+export function stackGrads(
+  make: () => tf.layers.Layer[],
+  xShape: number[],
+  seed: string,
+  kwargs: Record<string, unknown> = {},
+): tf.Tensor[] {
+  const rng = new Rng(`${seed}-data`);
+  const layers = make();
+  const x = tf.variable(tf.tensor(normal(rng, size(xShape)), xShape));
+  const apply = () => layers.reduce<tf.Tensor>((h, l) => l.apply(h, kwargs) as tf.Tensor, x);
+  try {
+    const shape = tf.tidy(() => apply().shape); // builds the layers
+    setSeededWeights(layers, seed);
+    const dy = tf.tensor(normal(rng, size(shape)), shape);
+    const vars = [x, ...layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable))];
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(apply(), dy)) as tf.Scalar, vars);
+    const y = apply();
+    return [y, value, ...vars.map((v) => grads[v.name])];
+  } finally {
+    x.dispose();
+    for (const l of layers) l.dispose();
   }
 }

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { registerTrainingKernels, unregisterTrainingKernels } from '../../src/backend/kernels/register.js';
 import { nativeAddon } from '../../src/backend/native/index.js';
 import { Rng } from '../../src/util/rng.js';
-import { fmt, normal, on, setupBackends, size, withoutNativeKernels, worstDiff, type Diff } from './helpers.js';
+import { fmt, normal, on, setupBackends, size, stackGrads, withoutNativeKernels, worstDiff, type Diff } from './helpers.js';
 import { geom, poolRef } from './reference.js';
 
 const TOL = 1e-4;
@@ -99,54 +99,6 @@ describe('max / avg pool', () => {
     });
   }
 });
-
-/** Seeded weights for every weight of the given (built) layers, identical on each backend. */
-function setSeededWeights(layers: tf.layers.Layer[], seed: string): void {
-  const rng = new Rng(seed);
-  for (const l of layers) {
-    l.setWeights(
-      l.weights.map((w) => {
-        const n = size(w.shape as number[]);
-        const vals = new Float32Array(n);
-        const name = w.name;
-        for (let i = 0; i < n; i++) {
-          if (name.includes('moving_variance')) vals[i] = 0.5 + rng.uniform(0, 1);
-          else if (name.includes('gamma')) vals[i] = 1 + 0.2 * rng.normal();
-          else vals[i] = 0.3 * rng.normal();
-        }
-        return tf.tensor(vals, w.shape as number[]);
-      }),
-    );
-  }
-}
-
-/**
- * d sum(stack(x) * dy) / d(x, trainable weights) for freshly built layers
- * with seeded weights; disposes the layers and variables it made.
- */
-function stackGrads(
-  make: () => tf.layers.Layer[],
-  xShape: number[],
-  seed: string,
-  kwargs: Record<string, unknown> = {},
-): tf.Tensor[] {
-  const rng = new Rng(`${seed}-data`);
-  const layers = make();
-  const x = tf.variable(tf.tensor(normal(rng, size(xShape)), xShape));
-  const apply = () => layers.reduce<tf.Tensor>((h, l) => l.apply(h, kwargs) as tf.Tensor, x);
-  try {
-    const shape = tf.tidy(() => apply().shape); // builds the layers
-    setSeededWeights(layers, seed);
-    const dy = tf.tensor(normal(rng, size(shape)), shape);
-    const vars = [x, ...layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable))];
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(apply(), dy)) as tf.Scalar, vars);
-    const y = apply();
-    return [y, value, ...vars.map((v) => grads[v.name])];
-  } finally {
-    x.dispose();
-    for (const l of layers) l.dispose();
-  }
-}
 
 describe('layers', () => {
   it('batch normalization in training mode (4-D, channels last)', async () => {

@@ -13,6 +13,8 @@
  *   `requestAdapter` itself (it would not pass the compatibility feature
  *   level the OpenGL route needs, and it pushes a nested array
  *   ['bgra8unorm-storage'] into requiredFeatures, which Dawn rejects).
+ * - Two stock kernels are wrong for training and are replaced on 'webgpu'
+ *   (./kernels.ts): MaxPoolGrad (ties) and AvgPoolGrad ('same' borders).
  * - The device asks for the adapter's own limits for buffer sizes and
  *   workgroups (as tfjs does), so large convolutions fit.
  * - Synchronous reads (dataSync) do not work in Node: tfjs-webgpu's readSync
@@ -29,6 +31,7 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { describeAdapter, loadDawn, probeAdapter, type FoundAdapter, type GpuDeviceLike } from './adapter.js';
+import { registerWebgpuTrainingKernels } from './kernels.js';
 
 export { describeAdapter, isSoftwareAdapter, probeAdapter, sharedLibraryFound } from './adapter.js';
 
@@ -128,6 +131,7 @@ export async function tryWebgpu(opts: { allowSoftware: boolean }): Promise<Webgp
   });
   held = h;
   tf.registerBackend('webgpu', () => new pkg.WebGPUBackend(device, found.adapter.info), 1);
+  registerWebgpuTrainingKernels(); // corrected MaxPoolGrad / AvgPoolGrad (./kernels.ts)
   try {
     if (!(await tf.setBackend('webgpu'))) {
       releaseWebgpu();
