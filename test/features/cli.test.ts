@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { outputName, run } from '../../src/cli/features.js';
 import { readNpy } from '../../src/io/npy.js';
-import { GOLDEN_DIR, maxAbsDiff, fmt } from './golden.js';
+import { goldenWav, maxAbsDiff, fmt, readGolden } from './golden.js';
 
 const LOGMEL_TOL_DB = 1e-3;
 const REPO = join(import.meta.dirname, '../..');
-const CHIRP = join(GOLDEN_DIR, 'audio', 'chirp_16k_4s.wav');
+const CHIRP = goldenWav('chirp_16k_4s.wav');
 const dir = mkdtempSync(join(tmpdir(), 'features-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -39,7 +39,7 @@ describe('features CLI', () => {
     const r = await runQuiet([CHIRP, '--preset', 'wei2018', '--center', '--pad-mode', 'constant', '--float64', '--out', out]);
     expect(r.code, r.err).toBe(0);
     const ours = readNpy(join(out, 'chirp_16k_4s.npy'));
-    const ref = readNpy(join(GOLDEN_DIR, 'chirp_16k_4s', 'logmel_wei_constant_f64.npy'));
+    const ref = readGolden('chirp_16k_4s', 'logmel_wei_constant_f64.npy');
     expect(ours.dtype).toBe('<f8');
     expect(ours.shape).toEqual(ref.shape);
     const d = maxAbsDiff(ours.data, ref.data);
@@ -55,7 +55,7 @@ describe('features CLI', () => {
     expect(a.dtype).toBe('<f4');
     expect(a.shape).toEqual([128, 124]);
     // Non-centred frame t is centred frame t + 1 (hop 512 = nFft / 2).
-    const ref = readNpy(join(GOLDEN_DIR, 'chirp_16k_4s', 'logmel_wei_constant_f64.npy'));
+    const ref = readGolden('chirp_16k_4s', 'logmel_wei_constant_f64.npy');
     let worst = 0;
     for (let m = 0; m < 128; m++) for (let t = 0; t < 124; t++) worst = Math.max(worst, Math.abs(a.data[m * 124 + t] - ref.data[m * 126 + t + 1]));
     console.log(`[cli] non-centred float32 frames vs centred librosa frames shifted by one: max |diff| ${worst.toExponential(3)} dB`);
@@ -64,7 +64,7 @@ describe('features CLI', () => {
     const r2 = await runQuiet([CHIRP, '--preset', 'wei2018', '--center', '--pad-mode', 'reflect', '--out', join(dir, 'refl')]);
     expect(r2.code).toBe(0);
     const b = readNpy(join(dir, 'refl', 'chirp_16k_4s.npy'));
-    const refR = readNpy(join(GOLDEN_DIR, 'chirp_16k_4s', 'logmel_wei_reflect_f64.npy'));
+    const refR = readGolden('chirp_16k_4s', 'logmel_wei_reflect_f64.npy');
     expect(maxAbsDiff(b.data, refR.data).max).toBeLessThanOrEqual(LOGMEL_TOL_DB);
   });
 

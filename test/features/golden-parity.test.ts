@@ -1,12 +1,14 @@
 /**
- * Parity with librosa 0.9.2 on every feature file in
- * ../shared/golden/librosa-0.9.2/ (read in place). Input samples are the
- * golden `load.npy` (librosa.load output), cast to float64 as the `f64`
+ * Parity with librosa 0.9.2 on every feature output in
+ * test/golden/librosa-0.9.2/ (see test/golden/README.md). Input samples are
+ * the golden `load.npy` (librosa.load output), cast to float64 as the `f64`
  * goldens were. The golden features are centred, so the wei2018 preset runs
  * with center: true here (the preset itself is non-centred, see presets.ts).
  * Tolerances (issue 2): log-mel max |diff| <= 1e-3 dB; mel power relative
  * error <= 1e-5 where the value exceeds 1e-10 of the clip maximum; deltas
- * <= 1e-5; huexact_* <= 1e-4. The worst difference of every file is printed.
+ * <= 1e-5; huexact_* <= 1e-4. The worst difference of every file is printed,
+ * with how close the stored reference is to librosa's value (at most 1/100 of
+ * the tolerance, which each check also asserts).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -20,17 +22,36 @@ import {
   resolvePreset,
   type LogMelOverrides,
 } from '../../src/features/index.js';
-import { fmt, loadSignal, manifestEntries, maxAbsDiff, maxRelDiff, npyFiles, readGolden, signalDirs } from './golden.js';
+import {
+  fmt,
+  loadSignal,
+  manifestEntries,
+  maxAbsDiff,
+  maxRelDiff,
+  npyFiles,
+  readGolden,
+  signalDirs,
+  storedNote,
+  type GoldenArray,
+} from './golden.js';
 
 const LOGMEL_TOL_DB = 1e-3;
 const MELPOW_REL_TOL = 1e-5;
 const MELPOW_FLOOR = 1e-10;
 const DELTA_TOL = 1e-5;
 const HUEXACT_TOL = 1e-4;
+/** The stored reference is within this fraction of the tolerance of librosa's value. */
+const STORAGE_SHARE = 1 / 100;
 
-/** Files in the golden folders that are not features: the augmentation
- * helpers test them (time stretch, pitch shift, trim). Listed explicitly so
- * that a new feature file cannot be skipped silently. */
+function expectStoredWithin(g: GoldenArray, tol: number, relative = false): void {
+  const e = relative ? g.maxRelError : g.maxAbsError;
+  expect(e, 'storage error of the reference').toBeDefined();
+  expect(e!).toBeLessThanOrEqual(tol * STORAGE_SHARE);
+}
+
+/** Outputs in the golden manifests that are not features: the augmentation
+ * tests read them (time stretch, pitch shift, trim). Listed explicitly so
+ * that a new feature output cannot be skipped silently. */
 const NOT_FEATURES = [/^time_stretch_/, /^pitch_shift_/, /^trim_top60_/];
 
 const entries = manifestEntries();
@@ -100,6 +121,7 @@ for (const signal of signalDirs()) {
           const ours = melSpectrogram(y, presetMelOptions(p));
           expect([ours.nMels, ours.nFrames]).toEqual(g.shape);
           const max = g.data.reduce((a, b) => Math.max(a, b), 0);
+          expectStoredWithin(g, MELPOW_REL_TOL, true);
           const d = maxRelDiff(ours.data, g.data, MELPOW_FLOOR * max);
           // Values at or below the floor (e.g. HTK bands narrower than a bin,
           // silence) are only required to be that small in absolute terms.
@@ -109,7 +131,7 @@ for (const signal of signalDirs()) {
           }
           console.log(
             `[golden] ${path}: max rel diff ${fmt(d)} over ${d.counted}/${g.data.length} values; ` +
-              `max |diff| below the floor ${worstSmall.toExponential(3)} (floor ${(MELPOW_FLOOR * max).toExponential(3)})`,
+              `max |diff| below the floor ${worstSmall.toExponential(3)} (floor ${(MELPOW_FLOOR * max).toExponential(3)}); ${storedNote(g)}`,
           );
           expect(d.counted).toBeGreaterThan(0);
           expect(d.max).toBeLessThanOrEqual(MELPOW_REL_TOL);
@@ -123,8 +145,9 @@ for (const signal of signalDirs()) {
           const g = readGolden(signal, file);
           const ours = preset === 'wei' ? logMel(y, presets.wei2018, overridesFor('wei', sr, padMode)) : huLogmel(padMode);
           expect([ours.nMels, ours.nFrames]).toEqual(g.shape);
+          expectStoredWithin(g, LOGMEL_TOL_DB);
           const d = maxAbsDiff(ours.data, g.data);
-          console.log(`[golden] ${path}: max |diff| ${fmt(d)} dB`);
+          console.log(`[golden] ${path}: max |diff| ${fmt(d)} dB; ${storedNote(g)}`);
           expect(d.max).toBeLessThanOrEqual(LOGMEL_TOL_DB);
           coveredFiles++;
         });
@@ -152,8 +175,9 @@ for (const signal of signalDirs()) {
             nFrames -= 2 * h;
           }
           expect([lm.nMels, nFrames]).toEqual(g.shape);
+          expectStoredWithin(g, DELTA_TOL);
           const d = maxAbsDiff(ours, g.data);
-          console.log(`[golden] ${path}: max |diff| ${fmt(d)}`);
+          console.log(`[golden] ${path}: max |diff| ${fmt(d)}; ${storedNote(g)}`);
           expect(d.max).toBeLessThanOrEqual(DELTA_TOL);
           coveredFiles++;
         });
@@ -180,14 +204,15 @@ for (const signal of signalDirs()) {
             ours = arr;
           }
           expect(shape).toEqual(g.shape);
+          expectStoredWithin(g, HUEXACT_TOL);
           const d = maxAbsDiff(ours, g.data);
-          console.log(`[golden] ${path}: max |diff| ${fmt(d)}`);
+          console.log(`[golden] ${path}: max |diff| ${fmt(d)}; ${storedNote(g)}`);
           expect(d.max).toBeLessThanOrEqual(HUEXACT_TOL);
           coveredFiles++;
         });
       } else {
-        it(`${file}: is a known golden file`, () => {
-          throw new Error(`golden file ${path} is not covered by any parity check`);
+        it(`${file}: is a known golden output`, () => {
+          throw new Error(`golden output ${path} is not covered by any parity check`);
         });
       }
     }
@@ -195,11 +220,9 @@ for (const signal of signalDirs()) {
 }
 
 describe('golden coverage', () => {
-  it('every feature file (and load.npy) of every signal was checked', () => {
-    // Files in the manifests that are features (not effects), not skipped.
-    const expected = entries.filter(
-      (e) => e.path && !NOT_FEATURES.some((re) => re.test(e.path!.split('/')[1])),
-    ).length;
+  it('every feature output (and load.npy) of every signal was checked', () => {
+    // Outputs in the manifests that are features (not effects).
+    const expected = entries.filter((e) => !NOT_FEATURES.some((re) => re.test(e.path.split('/')[1]))).length;
     console.log(`[golden] checked ${coveredFiles} files; manifests list ${expected} feature/load files`);
     expect(coveredFiles).toBe(expected);
   });
