@@ -4,29 +4,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAudio } from '../../src/audio/load.js';
 import { writeWav } from '../../src/audio/wav-file.js';
-import { readNpy } from '../../src/io/npy.js';
 import { AudioFormatError, InvalidParameterError, MissingFileError } from '../../src/util/errors.js';
+import { goldenWav, loadSignal, readResampy, storedNote } from '../features/golden.js';
 
-const GOLDEN = join(import.meta.dirname, '../../../shared/golden');
+// References: test/golden (librosa 0.9.2 / resampy 0.4.2, see its README).
 const tmp = mkdtempSync(join(tmpdir(), 'load-test-'));
 
 describe('loadAudio (librosa.load)', () => {
   it('native rate by default; mono file gives one channel equal to librosa.load', () => {
-    const w = loadAudio(join(GOLDEN, 'librosa-0.9.2/audio/tones_22050_5s.wav'));
+    const w = loadAudio(goldenWav('tones_22050_5s.wav'));
     expect(w.sr).toBe(22050);
     expect(w.channels.length).toBe(1);
-    const ref = readNpy(join(GOLDEN, 'librosa-0.9.2/tones_22050_5s/load.npy')).data;
+    const ref = loadSignal('tones_22050_5s').y; // librosa's load.npy, bit for bit (its sha256 is checked)
     expect(Array.from(w.channels[0])).toEqual(Array.from(ref));
   });
 
   it('sr given: resampled with kaiser_best, like librosa.load(sr=22050)', () => {
-    const w = loadAudio(join(GOLDEN, 'librosa-0.9.2/audio/dcaselike_44k1_10s.wav'), { sr: 22050 });
+    const w = loadAudio(goldenWav('dcaselike_44k1_10s.wav'), { sr: 22050 });
     expect(w.sr).toBe(22050);
-    const ref = readNpy(join(GOLDEN, 'resampy-0.4.2/dcaselike_44k1_10s_to_22050.npy')).data;
+    const golden = readResampy('dcaselike_44k1_10s_to_22050.npy');
+    expect(golden.maxAbsError).toBeLessThanOrEqual(1e-6 / 100);
+    const ref = golden.data;
     expect(w.channels[0].length).toBe(ref.length);
     let worst = 0;
     for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(w.channels[0][i] - ref[i]));
-    console.log(`loadAudio(sr=22050) vs librosa: worst |diff| ${worst.toExponential(3)}`);
+    console.log(`loadAudio(sr=22050) vs librosa: worst |diff| ${worst.toExponential(3)} (${storedNote(golden)})`);
     expect(worst).toBeLessThanOrEqual(1e-6); // tolerance 1e-6
   });
 
@@ -46,7 +48,7 @@ describe('loadAudio (librosa.load)', () => {
   });
 
   it('expectedSr: a file at another rate is an AudioFormatError naming it', () => {
-    const path = join(GOLDEN, 'librosa-0.9.2/audio/dcaselike_44k1_10s.wav');
+    const path = goldenWav('dcaselike_44k1_10s.wav');
     expect(() => loadAudio(path, { expectedSr: 16000 })).toThrow(AudioFormatError);
     expect(() => loadAudio(path, { expectedSr: 16000 })).toThrow(`${path}: expected 16000 Hz, file is 44100 Hz`);
     expect(loadAudio(path, { expectedSr: 44100, sr: 44100 }).sr).toBe(44100);

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { besselI0, FILTERS, filterTable, resample } from '../../src/audio/resample.js';
 import { readWav } from '../../src/audio/wav-file.js';
-import { readNpy } from '../../src/io/npy.js';
 import { InvalidParameterError } from '../../src/util/errors.js';
+import { goldenWav, readResampy, RESAMPY_DIR, resampyManifest, storedNote } from '../features/golden.js';
 
-const RESAMPY = join(import.meta.dirname, '../../../shared/golden/resampy-0.4.2');
-const AUDIO = join(import.meta.dirname, '../../../shared/golden/librosa-0.9.2/audio');
+// References: test/golden/resampy-0.4.2 (see test/golden/README.md), stored
+// within 1/100 of each tolerance of resampy's values (asserted below).
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): { worst: number; at: number } {
   let worst = 0;
@@ -69,8 +68,10 @@ function rms(x: Float64Array, from: number, to: number): number {
 
 describe('kaiser_best filter table (computed, not shipped)', () => {
   it('matches resampy 0.4.2 kaiser_best.npz half window', () => {
-    const manifest = JSON.parse(readFileSync(join(RESAMPY, 'manifest.json'), 'utf8'));
-    const ref = readNpy(join(RESAMPY, 'kaiser_best_half_window.npy')).data;
+    const manifest = resampyManifest();
+    const table = readResampy('kaiser_best_half_window.npy');
+    expect(table.maxAbsError).toBeLessThanOrEqual(1e-12 / 100);
+    const ref = table.data;
     const ours = filterTable('kaiser_best');
     expect(ours.length).toBe(manifest.half_window_len);
     expect(ref.length).toBe(ours.length);
@@ -78,7 +79,7 @@ describe('kaiser_best filter table (computed, not shipped)', () => {
     expect(FILTERS.kaiser_best.rolloff).toBe(manifest.rolloff);
     expect(FILTERS.kaiser_best.numZeros).toBe(manifest.num_zeros);
     const { worst, at } = maxAbsDiff(ours, ref);
-    console.log(`kaiser_best table: worst |diff| ${worst.toExponential(3)} at index ${at} (value ${ref[at]})`);
+    console.log(`kaiser_best table: worst |diff| ${worst.toExponential(3)} at index ${at} (value ${ref[at]}; ${storedNote(table)})`);
     expect(worst).toBeLessThanOrEqual(1e-12); // tolerance 1e-12 absolute (values up to 0.92)
   });
 
@@ -99,22 +100,23 @@ describe('kaiser_best filter table (computed, not shipped)', () => {
 });
 
 describe('resample vs resampy 0.4.2 / librosa 0.9.2 (kaiser_best, fix=True)', () => {
-  const manifest = JSON.parse(readFileSync(join(RESAMPY, 'manifest.json'), 'utf8'));
-  const outputs: Array<{ path: string; input: string; orig_sr: number; target_sr: number; shape: number[] }> = manifest.outputs;
-  it('covers every *_to_*.npy in the golden folder', () => {
-    const files = readdirSync(RESAMPY).filter((f) => /_to_\d+\.npy$/.test(f)).sort();
-    expect(outputs.map((o) => o.path).sort()).toEqual(files);
+  const outputs = resampyManifest().outputs;
+  it('covers every *_to_* file in the golden folder', () => {
+    const files = readdirSync(RESAMPY_DIR).filter((f) => /_to_\d+\.planes\.npy\.gz$/.test(f)).sort();
+    expect(outputs.map((o) => o.stored!.file.split('/').pop()).sort()).toEqual(files);
   });
   for (const o of outputs) {
     it(`${o.input} ${o.orig_sr} -> ${o.target_sr} Hz matches ${o.path}`, () => {
-      const wav = readWav(join(AUDIO, o.input));
+      const wav = readWav(goldenWav(o.input));
       expect(wav.sampleRate).toBe(o.orig_sr);
       const y = resample(wav.channels[0], o.orig_sr, o.target_sr);
-      const ref = readNpy(join(RESAMPY, o.path)).data;
+      const golden = readResampy(o.path);
+      expect(golden.maxAbsError).toBeLessThanOrEqual(1e-6 / 100);
+      const ref = golden.data;
       expect(y.length).toBe(ref.length);
       expect(y.length).toBe(Math.ceil((wav.nFrames * o.target_sr) / o.orig_sr));
       const { worst, at } = maxAbsDiff(y, ref);
-      console.log(`${o.path}: worst |diff| ${worst.toExponential(3)} at sample ${at}`);
+      console.log(`${o.path}: worst |diff| ${worst.toExponential(3)} at sample ${at} (${storedNote(golden)})`);
       expect(worst).toBeLessThanOrEqual(1e-6); // tolerance 1e-6 (issue 2)
     });
   }

@@ -21,7 +21,7 @@ import { REFERENCE_MANIFEST_DATA, describeNeeds, needsData } from '../helpers/re
 const SYNTHETIC = join(REFERENCE_MANIFEST_DATA, 'dcase2016-task4-format-example');
 /** The official example (challenge baseline output, fold-1 truth), from the data root. */
 const OFFICIAL = needsData('dcase2016-task4-eval-example', 'the official DCASE 2016 task 4 example system output');
-const GOLDEN = join(import.meta.dirname, '../../../shared/golden/librosa-0.9.2');
+const GOLDEN = join(import.meta.dirname, '../golden/librosa-0.9.2');
 
 /** Official per-label EERs of the example pair, from its README. */
 function officialFromReadme(dir: string): { perLabel: Record<string, number>; mean: number } {

@@ -3,9 +3,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy } from '../../src/io/npy.js';
 import { eer, eerDcase2016, rocCurve } from '../../src/metrics/eer.js';
+import { EER_DIR, GOLDEN_DIR as GOLDEN } from '../features/golden.js';
 
-const EER_DIR = join(import.meta.dirname, '../../../shared/golden/librosa-0.9.2/eer');
-const GOLDEN = join(import.meta.dirname, '../../../shared/golden/librosa-0.9.2');
+// References: test/golden/librosa-0.9.2/eer (scores float64 as computed,
+// labels 0/1 as uint8; see test/golden/README.md).
 
 interface GoldenEer {
   eer: number;
