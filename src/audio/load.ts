@@ -11,9 +11,15 @@
  * - `expectedSr`: a guard for pipelines that must not resample silently; a
  *   file at another native rate is an AudioFormatError naming the file.
  * - WAV only (no offset/duration); other containers are AudioFormatErrors.
+ * - The samples are checked when loaded (`checkAudioContent`): a file with no
+ *   samples is an AudioFormatError and a NaN or infinite sample (a float WAV
+ *   can hold them) a NonFiniteError, both naming the file, the channel and
+ *   the sample, so a bad input is reported where it enters and not as a
+ *   failure of whatever processes it later (librosa checks the same with
+ *   util.valid_audio, inside each function).
  */
 import type { Waveform } from '../augment/types.js';
-import { AudioFormatError, InvalidParameterError } from '../util/errors.js';
+import { AudioFormatError, InvalidParameterError, NonFiniteError } from '../util/errors.js';
 import { resample } from './resample.js';
 import { toMono } from './wav.js';
 import { readWav } from './wav-file.js';
@@ -33,6 +39,7 @@ export function loadAudio(path: string, opts: LoadAudioOptions = {}): Waveform {
     throw new InvalidParameterError(`loadAudio: sr must be a positive number or null, got ${sr}`);
   }
   const wav = readWav(path);
+  checkAudioContent(wav.channels, wav.sampleRate, path);
   if (expectedSr !== undefined && wav.sampleRate !== expectedSr) {
     throw new AudioFormatError(`expected ${expectedSr} Hz, file is ${wav.sampleRate} Hz`, path);
   }
@@ -43,4 +50,19 @@ export function loadAudio(path: string, opts: LoadAudioOptions = {}): Waveform {
     rate = sr;
   }
   return { channels, sr: rate };
+}
+
+/** Reject audio with no samples or with a NaN / infinite sample, naming the
+ * file, the channel and the first bad sample. */
+export function checkAudioContent(channels: readonly ArrayLike<number>[], sampleRate: number, file?: string): void {
+  const n = channels[0]?.length ?? 0;
+  if (n === 0) throw new AudioFormatError('has no samples (0 frames); an empty recording cannot be processed', file);
+  for (let c = 0; c < channels.length; c++) {
+    const ch = channels[c];
+    for (let i = 0; i < ch.length; i++) {
+      if (!Number.isFinite(ch[i])) {
+        throw new NonFiniteError(`channel ${c}, sample ${i} (${(i / sampleRate).toFixed(3)} s) is ${ch[i]}; audio samples must be finite`, file);
+      }
+    }
+  }
 }

@@ -2,11 +2,12 @@
  * The file-system side of WAV I/O: `readWav` reads a file and decodes it with
  * `decodeWav` (errors name the path); `writeWav` encodes and writes
  * atomically (a temporary file in the same directory, then rename), so a
- * reader never sees a half-written WAV.
+ * reader never sees a half-written WAV; a failed write names `path`, never
+ * the temporary file.
  */
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { AudioFormatError, MissingFileError } from '../util/errors.js';
+import { AudioFormatError, fileAccessError, MissingFileError } from '../util/errors.js';
 import { decodeWav, encodeWav, type DecodedWav, type EncodeWavOptions } from './wav.js';
 
 /** Read and decode a WAV file. Missing file -> MissingFileError. */
@@ -41,6 +42,6 @@ export function writeWav(
     } catch {
       // the temporary file was never created
     }
-    throw e;
+    throw fileAccessError(e, path, 'write the WAV file');
   }
 }

@@ -16,8 +16,18 @@
  * Filterbanks are cached per parameter set (`getMelBasis`), and carry the
  * range of non-zero bins of each filter so applying them costs
  * O(non-zeros) instead of O(nMels * nFreq).
+ *
+ * Empty filters (an all-zero row, e.g. fmax above sr/2 or too many mels for
+ * nFft) are allowed, as in librosa, with librosa's warning printed once per
+ * process on stderr (`EMPTY_FILTERS_WARNING`, same condition: a row whose
+ * lower edge is not 0 Hz and whose weights are all 0).
  */
-import { InvalidParameterError } from '../util/errors.js';
+import { InvalidParameterError, warnOnce } from '../util/errors.js';
+
+/** librosa 0.9.2 filters.mel's warning text, word for word. */
+export const EMPTY_FILTERS_WARNING =
+  'Empty filters detected in mel frequency basis. Some channels will produce empty responses. ' +
+  'Try increasing your sampling rate (and fmax) or reducing n_mels.';
 
 const F_SP = 200.0 / 3;
 const MIN_LOG_HZ = 1000.0;
@@ -155,6 +165,8 @@ function buildMelBasis(opts: MelOptions): MelBasis {
       end[m] = last + 1;
     }
   }
+  // librosa: `if not np.all((mel_f[:-2] == 0) | (weights.max(axis=1) > 0))`
+  if (emptyFilters.some((m) => melF[m] !== 0)) warnOnce(EMPTY_FILTERS_WARNING);
   const packedOffset = new Int32Array(nMels + 1);
   for (let m = 0; m < nMels; m++) packedOffset[m + 1] = packedOffset[m] + (end[m] - start[m]);
   const packed = new Float64Array(packedOffset[nMels]);
