@@ -5,14 +5,15 @@
  * ~/.cache/audio-aug-lab/data (see src/data/data-root.ts).
  */
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { datasetPaths, DATA_ROOT_ENV, resolveDataRoot } from '../data/data-root.js';
+import { datasetPaths, DATA_ROOT_ENV, resolveDataRoot, unmanagedDatasetRoot } from '../data/data-root.js';
 import { fetchDataset, isUpToDate } from '../data/fetch.js';
 import type { DatasetManifest } from '../data/manifest-schema.js';
-import { defaultManifestDir, getManifest, loadAllManifests } from '../data/manifests.js';
+import { defaultManifestDir, loadAllManifests } from '../data/manifests.js';
 import { readMarker } from '../data/marker.js';
 import { createProgress, formatBytes } from '../data/progress.js';
 import { verifyDataset } from '../data/verify.js';
+import { MissingFileError, UsageError } from '../util/errors.js';
+import { EXIT, exitCodesHelp, parseCommandArgs, runCommand } from './command.js';
 
 export const summary = 'list, fetch (download + verify + extract), verify or locate the datasets';
 
@@ -23,7 +24,8 @@ commands:
   fetch <id>      download, verify (md5/sha256, size) and extract; a re-run is a no-op
   verify <id>     re-hash the downloaded archives, check a SHA256SUMS list if the data
                   has one, and count audio files (a subset is reported as PARTIAL)
-  where <id>      print the directory the loaders read (exit 1 if not fetched yet)
+  where <id>      print the folder the loaders read, only when it exists (exit 1 if the
+                  dataset is absent or its fetch is incomplete); 'list' says the same
 
 options:
   --data-root DIR      data root (default: $${DATA_ROOT_ENV}, else ~/.cache/audio-aug-lab/data)
@@ -35,8 +37,11 @@ options:
   --manifests DIR      read manifests from DIR (default: ${defaultManifestDir()})
   -h, --help           this text
 
-exit codes: 0 ok; 1 error or mismatch; 2 usage error; 3 verify: all checks pass but the
-data is a partial subset of the dataset.`;
+A dataset is found as fetched by this tool (<root>/<id>/extracted/<layout root>/, with
+its marker) or as a copy made by hand: <root>/<id>/<layout root>/ or <root>/<id>/ itself,
+holding the dataset's audio folder(s) (e.g. <root>/esc50/audio/).
+
+${exitCodesHelp(['1    also: a mismatch found by verify, a dataset where cannot find', '3    verify: all checks pass but the data is a partial subset of the dataset'])}`;
 
 function sizeOf(m: DatasetManifest): string {
   const known = m.downloads.filter((d) => d.bytes.value !== null);
@@ -51,65 +56,83 @@ function checksumState(m: DatasetManifest): string {
   return `checksums ${withSum}/${n} (${verified} verified)`;
 }
 
-function state(m: DatasetManifest, dataRoot: string): string {
+type DatasetState = 'fetched' | 'incomplete' | 'present' | 'no data' | 'absent';
+
+/** Where a dataset is under the data root and in what state (one rule for
+ * list and where): fetched by this tool, a fetch not completed, a copy made by
+ * hand, a folder without the dataset's audio folders, or nothing. */
+function locate(m: DatasetManifest, dataRoot: string): { state: DatasetState; root: string | null; dir: string } {
   const paths = datasetPaths(dataRoot, m);
   const marker = readMarker(paths.marker);
-  if (isUpToDate(m, paths, marker)) return 'fetched';
-  if (marker) return 'incomplete';
-  return existsSync(paths.dir) ? 'present (not fetched by this tool)' : 'absent';
+  if (isUpToDate(m, paths, marker)) return { state: 'fetched', root: paths.datasetRoot, dir: paths.dir };
+  if (marker) return { state: 'incomplete', root: null, dir: paths.dir };
+  if (!existsSync(paths.dir)) return { state: 'absent', root: null, dir: paths.dir };
+  const root = unmanagedDatasetRoot(paths.dir, m);
+  return { state: root ? 'present' : 'no data', root, dir: paths.dir };
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        'data-root': { type: 'string' },
-        path: { type: 'string' },
-        'allow-unverified': { type: 'boolean', default: false },
-        'delete-archives': { type: 'boolean', default: false },
-        retries: { type: 'string' },
-        'no-rehash': { type: 'boolean', default: false },
-        manifests: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    console.error(`audio-aug-lab data: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
+const STATE_TEXT: Record<DatasetState, string> = {
+  fetched: 'fetched',
+  incomplete: 'incomplete (run fetch again)',
+  present: 'present (not fetched by this tool)',
+  'no data': 'folder without the audio folder(s)',
+  absent: 'absent',
+};
+
+async function command(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'data-root': { type: 'string' },
+      path: { type: 'string' },
+      'allow-unverified': { type: 'boolean', default: false },
+      'delete-archives': { type: 'boolean', default: false },
+      retries: { type: 'string' },
+      'no-rehash': { type: 'boolean', default: false },
+      manifests: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.help) {
     console.log(HELP);
     return 0;
   }
   const [cmd, id, ...extra] = positionals;
-  if (!cmd || extra.length > 0 || (cmd !== 'list' && !id)) {
-    console.error(HELP);
-    return 2;
+  if (!cmd) throw new UsageError('give a command: list, fetch <id>, verify <id>, where <id>');
+  if (!['list', 'fetch', 'verify', 'where'].includes(cmd)) throw new UsageError(`unknown command '${cmd}' (list, fetch, verify, where)`);
+  if (cmd !== 'list' && !id) throw new UsageError(`${cmd} needs a dataset id (see audio-aug-lab data list)`);
+  const surplus = cmd === 'list' ? [id, ...extra].filter((x) => x !== undefined) : extra;
+  if (surplus.length > 0) throw new UsageError(`unexpected argument '${surplus[0]}'`);
+  let retries: number | undefined;
+  if (values.retries !== undefined) {
+    if (!/^\d+$/.test(values.retries)) throw new UsageError(`--retries must be a non-negative integer, got '${values.retries}'`);
+    retries = Number(values.retries);
   }
   const dataRoot = resolveDataRoot(values['data-root']);
   const manifestDir = values.manifests ?? defaultManifestDir();
+  const manifest = (): DatasetManifest => {
+    const all = loadAllManifests(manifestDir);
+    const m = all.find((x) => x.id === id);
+    // an id that names no manifest is a mistake on the command line
+    if (!m) throw new UsageError(`no dataset '${id}' (known: ${all.map((x) => x.id).join(', ')})`);
+    return m;
+  };
 
   switch (cmd) {
     case 'list': {
       const ms = loadAllManifests(manifestDir);
       console.log(`data root: ${dataRoot}`);
       for (const m of ms) {
-        console.log(`${m.id.padEnd(20)} ${m.downloads.length} file(s), ${sizeOf(m).padEnd(10)} ${checksumState(m).padEnd(28)} ${state(m, dataRoot)}`);
+        const where = locate(m, dataRoot);
+        const at = where.state === 'present' ? ` at ${where.root}` : '';
+        console.log(`${m.id.padEnd(20)} ${m.downloads.length} file(s), ${sizeOf(m).padEnd(10)} ${checksumState(m).padEnd(28)} ${STATE_TEXT[where.state]}${at}`);
         console.log(`${''.padEnd(20)} ${m.title}`);
       }
       return 0;
     }
     case 'fetch': {
-      const m = getManifest(id!, manifestDir);
-      const retries = values.retries !== undefined ? Number(values.retries) : undefined;
-      if (retries !== undefined && (!Number.isInteger(retries) || retries < 0)) {
-        console.error(`audio-aug-lab data: --retries must be a non-negative integer, got '${values.retries}'`);
-        return 2;
-      }
+      const m = manifest();
       const res = await fetchDataset(m, {
         dataRoot,
         allowUnverified: values['allow-unverified'],
@@ -122,25 +145,34 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     case 'verify': {
-      const m = getManifest(id!, manifestDir);
+      const m = manifest();
       const rep = await verifyDataset(m, { dataRoot, path: values.path, rehash: !values['no-rehash'] });
       for (const line of rep.lines) console.log(line);
       const verdict = rep.mode === 'absent' ? 'NOT PRESENT' : !rep.ok ? 'FAILED' : rep.partial ? 'OK (partial subset)' : 'OK';
       console.log(`${m.id}: ${verdict}`);
-      return !rep.ok ? 1 : rep.partial ? 3 : 0;
+      return !rep.ok ? EXIT.error : rep.partial ? 3 : 0;
     }
     case 'where': {
-      const m = getManifest(id!, manifestDir);
-      const paths = datasetPaths(dataRoot, m);
-      console.log(paths.datasetRoot);
-      if (!isUpToDate(m, paths, readMarker(paths.marker))) {
-        console.error(`${m.id}: not fetched under ${dataRoot} (run: audio-aug-lab data fetch ${m.id})`);
-        return 1;
+      const m = manifest();
+      const where = locate(m, dataRoot);
+      if (where.state === 'fetched' || where.state === 'present') {
+        if (where.state === 'present') {
+          process.stderr.write(`${m.id}: a copy not fetched by this tool (check it with: audio-aug-lab data verify ${m.id})\n`);
+        }
+        console.log(where.root);
+        return 0;
       }
-      return 0;
+      const why: Record<Exclude<DatasetState, 'fetched' | 'present'>, string> = {
+        incomplete: `the fetch of ${m.id} is incomplete (run: audio-aug-lab data fetch ${m.id})`,
+        'no data': `${m.id} has none of its audio folder(s) ${m.layout.audioDirs.join(', ')} here, nor under ${m.layout.root}/`,
+        absent: `${m.id} is not under the data root ${dataRoot} (run: audio-aug-lab data fetch ${m.id})`,
+      };
+      throw new MissingFileError(why[where.state], where.dir);
     }
-    default:
-      console.error(`audio-aug-lab data: unknown command '${cmd}'\n\n${HELP}`);
-      return 2;
   }
+  return EXIT.usage;
+}
+
+export function run(argv: string[]): Promise<number> {
+  return runCommand('data', command, argv);
 }

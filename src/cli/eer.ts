@@ -7,7 +7,6 @@
  * figures are then the mean over folds ignoring NaN and "Mean error" is the
  * official mean over all fold x label values ignoring NaN.
  */
-import { parseArgs } from 'node:util';
 import {
   DCASE2016_LABELS,
   DCASE2016_LABEL_NAMES,
@@ -16,6 +15,9 @@ import {
   readSystemOutput,
 } from '../metrics/dcase2016-format.js';
 import { tableFromFoldEers } from '../metrics/tagging.js';
+import { AudioAugLabError, UsageError } from '../util/errors.js';
+import { exitCodesHelp, parseCommandArgs, runCommand } from './command.js';
+import { checkInputFile } from './files.js';
 
 export const summary = 'per-label EER and mean of a DCASE 2016 task 4 system output (official procedure)';
 
@@ -33,7 +35,11 @@ options:
   --precision N     decimals in the table (default 3, as the official script)
   -h, --help        show this help
 
-exit codes: 0 ok, 1 invalid input file (the message names file and line), 2 usage error`;
+Both files are checked first: a missing file, a folder, an empty file or a
+row that does not parse (a non-numeric or non-finite score, an unknown label)
+is reported with the file name and line.
+
+${exitCodesHelp()}`;
 
 /**
  * Fixed-point text as Python's `'{:.{p}f}'.format(x)`: correctly rounded
@@ -62,25 +68,19 @@ function fmt(x: number, precision: number): string {
   return formatFixedLikePython(x, precision);
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let values: { scores?: string[]; truth?: string[]; json?: boolean; precision?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        scores: { type: 'string', multiple: true },
-        truth: { type: 'string', multiple: true },
-        json: { type: 'boolean', default: false },
-        precision: { type: 'string', default: '3' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    console.error(`audio-aug-lab eer: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+async function command(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs({
+    args: argv,
+    options: {
+      scores: { type: 'string', multiple: true },
+      truth: { type: 'string', multiple: true },
+      json: { type: 'boolean', default: false },
+      precision: { type: 'string', default: '3' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
   if (values.help) {
     console.log(HELP);
     return 0;
@@ -88,18 +88,21 @@ export async function run(argv: string[]): Promise<number> {
   const scores = values.scores ?? [];
   const truth = values.truth ?? [];
   if (scores.length === 0 || scores.length !== truth.length) {
-    console.error(`audio-aug-lab eer: give --scores and --truth, the same number of times (got ${scores.length} and ${truth.length})\n\n${HELP}`);
-    return 2;
+    throw new UsageError(`give --scores and --truth, the same number of times (got ${scores.length} and ${truth.length})`);
   }
   const precision = Number(values.precision);
-  if (!Number.isInteger(precision) || precision < 0 || precision > 17) {
-    console.error(`audio-aug-lab eer: --precision must be an integer 0..17, got '${values.precision}'`);
-    return 2;
+  if (!/^\d+$/.test(values.precision!) || !Number.isInteger(precision) || precision < 0 || precision > 17) {
+    throw new UsageError(`--precision must be an integer 0..17, got '${values.precision}'`);
   }
+  for (const f of [...scores, ...truth]) checkInputFile(f, 'CSV file');
 
   const labels = [...DCASE2016_LABELS];
   const folds = scores.map((s, k) => {
-    const evaluation = evaluateDcase2016(readSystemOutput(s), readGroundTruth(truth[k]), labels);
+    const system = readSystemOutput(s);
+    if (system.rows.length === 0) throw new AudioAugLabError('DCASE2016_FORMAT', 'no rows: the system output is empty', s);
+    const gt = readGroundTruth(truth[k]);
+    if (gt.rows.length === 0) throw new AudioAugLabError('DCASE2016_FORMAT', 'no rows: the ground truth is empty', truth[k]);
+    const evaluation = evaluateDcase2016(system, gt, labels);
     return { scores: s, truth: truth[k], evaluation };
   });
   const table = tableFromFoldEers(
@@ -147,4 +150,8 @@ export async function run(argv: string[]): Promise<number> {
   lines.push(`     ${'Mean error'.padEnd(20)} | ${fmt(table.officialMean, precision)} `);
   console.log(lines.join('\n'));
   return 0;
+}
+
+export function run(argv: string[]): Promise<number> {
+  return runCommand('eer', command, argv);
 }

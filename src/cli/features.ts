@@ -8,10 +8,16 @@
  * and resampled with resampy's kaiser_best filter when the file's rate
  * differs from the target rate (--sr, else the preset's rate; the hu2020
  * preset keeps each file's own rate unless --sr is given).
+ *
+ * --fmax above sr/2 is refused here although librosa allows it: the mel
+ * filters above the Nyquist frequency cover no FFT bin, so their rows are
+ * all zero and come out as constant -100 dB (the floor) rows that look like
+ * data. The library's `mel` keeps librosa's behaviour and prints librosa's
+ * "Empty filters detected" warning once (src/features/mel.ts); the command
+ * line refuses the case it can tell is useless before computing anything.
+ * (For hu2020 without --sr the rate is the file's, so the check is per file.)
  */
-import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadAudio } from '../audio/load.js';
 import { logMel, presetMelOptions, resolvePreset, type LogMelOverrides } from '../features/logmel.js';
 import { melBasisFor } from '../features/spectrogram.js';
@@ -19,7 +25,9 @@ import { resolveStftParams } from '../features/stft.js';
 import { PRESET_NAMES, presets, type PresetName } from '../features/presets.js';
 import { WINDOW_NAMES, type WindowName } from '../features/window.js';
 import { writeNpy } from '../io/npy.js';
-import { AudioAugLabError } from '../util/errors.js';
+import { AudioAugLabError, describeErrno, FileAccessError, InvalidParameterError, UsageError } from '../util/errors.js';
+import { describeFailure, exitCodesHelp, parseCommandArgs, runCommand } from './command.js';
+import { checkInputFile, checkOutputDir, makeOutputDir, writeOutput } from './files.js';
 
 export const summary = 'log-mel features of WAV files with a paper preset, written as .npy (n_mels, n_frames)';
 
@@ -56,7 +64,7 @@ options (each overrides the preset's value; librosa's names in brackets):
   --htk, --no-htk     HTK mel scale / Slaney mel scale [htk]
   --norm NAME         slaney (area normalisation) | none [norm]
   --fmin HZ           lowest mel filter edge [fmin]
-  --fmax HZ           highest mel filter edge, default sr/2 [fmax]
+  --fmax HZ           highest mel filter edge, default sr/2, at most sr/2 [fmax]
   --center, --no-center
                       centre frames by padding n_fft/2 on each side [center]
                       (wei2018 is not centred: 124 frames per 4 s)
@@ -65,8 +73,11 @@ options (each overrides the preset's value; librosa's names in brackets):
   --float64           write float64 instead of float32
   -h, --help          show this help
 
-exit codes: 0 ok, 1 a file could not be read or processed (named in the
-message; the other files are still written), 2 usage error`;
+Every input is checked when loaded: a file that is missing, empty (0 samples)
+or holds a NaN/infinite sample is reported with its name and not written; the
+other files are still written, and the exit code is 1.
+
+${exitCodesHelp()}`;
 
 type Values = {
   preset?: string;
@@ -87,8 +98,6 @@ type Values = {
   float64?: boolean;
   help?: boolean;
 };
-
-class UsageError extends Error {}
 
 function intOption(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
@@ -137,94 +146,119 @@ export function outputName(path: string): string {
   return `${basename(path).replace(/\.wav$/i, '')}.npy`;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let values: Values;
-  let files: string[];
-  try {
-    const parsed = parseArgs({
-      args: argv,
-      options: {
-        preset: { type: 'string' },
-        out: { type: 'string' },
-        sr: { type: 'string' },
-        'n-fft': { type: 'string' },
-        hop: { type: 'string' },
-        'win-length': { type: 'string' },
-        window: { type: 'string' },
-        'n-mels': { type: 'string' },
-        htk: { type: 'boolean' },
-        norm: { type: 'string' },
-        fmin: { type: 'string' },
-        fmax: { type: 'string' },
-        center: { type: 'boolean' },
-        'pad-mode': { type: 'string' },
-        power: { type: 'string' },
-        float64: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: true,
-      allowNegative: true,
-    });
-    values = parsed.values as Values;
-    files = parsed.positionals;
-  } catch (e) {
-    console.error(`audio-aug-lab features: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+/** The Nyquist check of --fmax (see the file comment). */
+function checkFmax(fmax: number | null | undefined, sr: number, file?: string): void {
+  if (fmax === null || fmax === undefined || fmax <= sr / 2) return;
+  const message =
+    `--fmax ${fmax} Hz is above sr/2 = ${sr / 2} Hz: the mel filters above the Nyquist frequency cover no FFT bin ` +
+    `and would give constant rows; use --fmax <= ${sr / 2}${file ? '' : ' or a higher --sr'}`;
+  if (file) throw new InvalidParameterError(`${file}: ${message}`);
+  throw new UsageError(message);
+}
+
+async function command(argv: string[]): Promise<number> {
+  const parsed = parseCommandArgs({
+    args: argv,
+    options: {
+      preset: { type: 'string' },
+      out: { type: 'string' },
+      sr: { type: 'string' },
+      'n-fft': { type: 'string' },
+      hop: { type: 'string' },
+      'win-length': { type: 'string' },
+      window: { type: 'string' },
+      'n-mels': { type: 'string' },
+      htk: { type: 'boolean' },
+      norm: { type: 'string' },
+      fmin: { type: 'string' },
+      fmax: { type: 'string' },
+      center: { type: 'boolean' },
+      'pad-mode': { type: 'string' },
+      power: { type: 'string' },
+      float64: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: true,
+    allowNegative: true,
+  });
+  const values = parsed.values as Values;
+  const files = parsed.positionals;
   if (values.help) {
     console.log(HELP);
     return 0;
   }
 
-  let overrides: LogMelOverrides;
-  let presetName: PresetName;
+  if (!values.preset) throw new UsageError('--preset is required');
+  const presetName = choice(values.preset, '--preset', PRESET_NAMES) as PresetName;
+  if (!values.out) throw new UsageError('--out DIR is required');
+  if (files.length === 0) throw new UsageError('give at least one WAV file');
+  const overrides = overridesFrom(values);
+  const names = new Map<string, string>();
+  for (const f of files) {
+    const name = outputName(f);
+    const other = names.get(name);
+    if (other !== undefined) throw new UsageError(`'${other}' and '${f}' would both be written to ${name}`);
+    names.set(name, f);
+  }
+  // Check the parameter combination once, before reading any audio. The
+  // mel parameters need the rate, which for hu2020 without --sr is only
+  // known per file (then they are checked per file).
+  const knownSr = overrides.sr ?? presets[presetName].sr;
   try {
-    if (!values.preset) throw new UsageError('--preset is required');
-    presetName = choice(values.preset, '--preset', PRESET_NAMES) as PresetName;
-    if (!values.out) throw new UsageError('--out DIR is required');
-    if (files.length === 0) throw new UsageError('give at least one WAV file');
-    overrides = overridesFrom(values);
-    const names = new Map<string, string>();
-    for (const f of files) {
-      const name = outputName(f);
-      const other = names.get(name);
-      if (other !== undefined) throw new UsageError(`'${other}' and '${f}' would both be written to ${name}`);
-      names.set(name, f);
-    }
-    // Check the parameter combination once, before reading any audio. The
-    // mel parameters need the rate, which for hu2020 without --sr is only
-    // known per file (then they are checked per file).
-    const knownSr = overrides.sr ?? presets[presetName].sr;
     const p = resolvePreset(presetName, { ...overrides, sr: knownSr ?? 48000 });
     resolveStftParams(p);
-    if (knownSr !== null) melBasisFor(presetMelOptions(p));
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof AudioAugLabError) {
-      console.error(`audio-aug-lab features: ${e.message}\n(see audio-aug-lab features --help)`);
-      return 2;
+    if (knownSr !== null) {
+      checkFmax(p.fmax, knownSr);
+      melBasisFor(presetMelOptions(p));
     }
+  } catch (e) {
+    // a parameter combination the library rejects is a command-line mistake
+    if (e instanceof AudioAugLabError && !(e instanceof UsageError)) throw new UsageError(e.message);
     throw e;
   }
 
   const outDir = values.out;
-  mkdirSync(outDir, { recursive: true });
+  checkOutputDir(outDir);
   let failures = 0;
+  let written = 0;
   for (const file of files) {
     try {
+      checkInputFile(file, 'audio file');
       const targetSr = overrides.sr ?? presets[presetName].sr ?? null;
       const wav = loadAudio(file, { sr: targetSr, mono: true });
+      if (knownSr === null) checkFmax(overrides.fmax ?? presets[presetName].fmax, wav.sr, file);
       const lm = logMel(wav.channels[0], presetName, { ...overrides, sr: wav.sr });
       const data = values.float64 ? lm.data : Float32Array.from(lm.data);
       const outPath = join(outDir, outputName(file));
-      writeNpy(outPath, data, [lm.nMels, lm.nFrames]);
+      if (written === 0) makeOutputDir(outDir);
+      writeOutput(outPath, () => writeNpy(outPath, data, [lm.nMels, lm.nFrames]));
+      written++;
       console.log(`${file} -> ${outPath} (${lm.nMels} x ${lm.nFrames}, ${wav.sr} Hz, ${values.float64 ? 'float64' : 'float32'})`);
     } catch (e) {
-      if (!(e instanceof AudioAugLabError)) throw e;
-      console.error(`audio-aug-lab features: ${e.message}`);
+      // one input: the error is the command's; several: one line per failed file, then go on
+      if (files.length === 1) throw namingFile(e, file);
+      console.error(describeFailure('features', namingFile(e, file)).line);
       failures++;
     }
   }
-  if (failures > 0) console.error(`audio-aug-lab features: ${failures} of ${files.length} files failed`);
+  if (failures > 0) console.error(`audio-aug-lab features: ${failures} of ${files.length} files failed (${written} written to ${outDir})`);
   return failures > 0 ? 1 : 0;
+}
+
+/** An error while processing `file`, with the file named in its message. */
+function namingFile(e: unknown, file: string): unknown {
+  if (e instanceof AudioAugLabError) {
+    if (e.file === file || e.message.startsWith(`${file}:`)) return e;
+    return new AudioAugLabError(e.code, e.message, file);
+  }
+  const errno = describeErrno(e);
+  if (errno) return new FileAccessError(errno.text, (e as NodeJS.ErrnoException).path ?? file, errno.errno);
+  const wrapped = new AudioAugLabError('INTERNAL', `internal error: ${e instanceof Error ? e.message : String(e)}`, file);
+  if (e instanceof Error && e.stack) wrapped.stack = e.stack;
+  return wrapped;
+}
+
+export function run(argv: string[]): Promise<number> {
+  return runCommand('features', command, argv);
 }

@@ -2,9 +2,10 @@
  * `npx audio-aug-lab published <paper> [--json] [--settings]`: print a
  * paper's published numbers, one per cell, with table/row/column citations.
  */
-import { parseArgs } from 'node:util';
 import { PAPERS, loadPublished, publishedCells } from '../reproduce/published.js';
 import { findInconsistencies } from '../reproduce/consistency.js';
+import { UsageError } from '../util/errors.js';
+import { exitCodesHelp, parseCommandArgs, runCommand } from './command.js';
 
 export const summary = "print a paper's published numbers with citations (table, row, column)";
 
@@ -15,10 +16,11 @@ const HELP = `usage: audio-aug-lab published <paper> [--json] [--settings] [--er
                (values as printed in the paper, e.g. 76.9 with unit "%", Var 4.11 with unit "1e-3")
   --settings   also list settings the text states (batch size, learning rates, ...)
   --errata     also list the inconsistencies found within the published numbers
-`;
 
-export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+${exitCodesHelp()}`;
+
+async function command(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs({
     args: argv,
     allowPositionals: true,
     options: {
@@ -33,10 +35,9 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const paper = positionals[0];
-  if (!paper) {
-    console.error(HELP);
-    return 2;
-  }
+  if (!paper) throw new UsageError(`give a paper: ${PAPERS.join(', ')}`);
+  if (!(PAPERS as readonly string[]).includes(paper)) throw new UsageError(`unknown paper '${paper}' (papers: ${PAPERS.join(', ')})`);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
   const cells = publishedCells(paper, { includeSettings: values.settings });
   const pub = loadPublished(paper);
   const findings = values.errata ? findInconsistencies(pub) : [];
@@ -69,4 +70,8 @@ export async function run(argv: string[]): Promise<number> {
     for (const f of findings) console.log(`  [${f.level}] ${f.message}`);
   }
   return 0;
+}
+
+export function run(argv: string[]): Promise<number> {
+  return runCommand('published', command, argv);
 }

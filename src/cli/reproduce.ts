@@ -3,18 +3,20 @@
  * a paper's experiments and print, cell by cell, what was measured next to
  * what was published, with a verdict.
  */
-import { parseArgs } from 'node:util';
 import { resolve, join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { BUDGETS, type BudgetName } from '../reproduce/experiment-schema.js';
-import { availableJobs, jobsFor, resolveShard, shardJobs } from '../reproduce/experiments.js';
+import { availableJobs, jobsFor, resolveShard, selectExperiments, shardJobs, type Shard } from '../reproduce/experiments.js';
 import { pipelineFor } from '../reproduce/pipelines/index.js';
 import { runJobs } from '../reproduce/runner.js';
 import { buildReport, reportMarkdown, writeReport } from '../reproduce/report.js';
 import { buildPlan, planTable } from '../reproduce/plan.js';
 import { PAPERS } from '../reproduce/published.js';
-import { InvalidParameterError } from '../util/errors.js';
+import { threadBudget } from '../backend/threads.js';
+import { AudioAugLabError, FileAccessError, MissingFileError, UsageError } from '../util/errors.js';
 import type { JobContext } from '../reproduce/pipelines/types.js';
+import { EXIT, exitCodesHelp, parseCommandArgs, runCommand } from './command.js';
+import { checkOutputDir } from './files.js';
 
 export const summary = 'rerun a paper (smoke | quick | full) and report published vs measured, cell by cell';
 
@@ -40,10 +42,34 @@ const HELP = `usage: audio-aug-lab reproduce <paper> [options]
   --in-process        run jobs in this process (no workers)
   --no-cache          recompute features instead of reading the feature cache
   --no-report         do not write the report files
+
+Every argument is checked before anything heavy starts (no backend, no data
+loaded), and --plan refuses what a run would refuse. SIGINT or SIGTERM stops
+the workers; every result already written is kept and a rerun skips it.
+
+${exitCodesHelp(['3    full budget: a measured cell did not reproduce the published one'])}
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+/** A library check of a command-line value, said as a usage error. */
+function asUsage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof AudioAugLabError && !(e instanceof UsageError)) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function positiveInt(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`${flag} must be a positive integer, got '${text}'`);
+  }
+  return Number(text);
+}
+
+async function command(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs({
     args: argv,
     allowPositionals: true,
     options: {
@@ -67,53 +93,56 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+
+  // 1. Every argument, before anything heavy (no backend, no data).
   const paper = positionals[0];
-  if (!paper || !(PAPERS as readonly string[]).includes(paper)) {
-    console.error(paper ? `unknown paper '${paper}'\n` : '', HELP);
-    return 2;
+  if (!paper) throw new UsageError(`give a paper: ${PAPERS.join(', ')}`);
+  if (!(PAPERS as readonly string[]).includes(paper)) throw new UsageError(`unknown paper '${paper}' (papers: ${PAPERS.join(', ')})`);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
+  if (values.budget !== undefined && !(BUDGETS as string[]).includes(values.budget)) {
+    throw new UsageError(`--budget must be one of ${BUDGETS.join(', ')}, got '${values.budget}'`);
+  }
+  const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (values.only !== undefined && only!.length === 0) throw new UsageError('--only needs experiment ids (comma-separated)');
+  if (only) asUsage(() => selectExperiments(paper, only));
+  const seeds = values.seeds?.split(',').map((s) => {
+    const t = s.trim();
+    if (!/^\d+$/.test(t) || !Number.isSafeInteger(Number(t))) throw new UsageError(`--seeds: '${s}' is not a seed (a non-negative integer)`);
+    return Number(t);
+  });
+  const selection = { only, seeds };
+  const shard: Shard = asUsage(() => resolveShard(values.shard));
+  const total = threadBudget();
+  const threadsPerJob = positiveInt(values['threads-per-job'], '--threads-per-job') ?? 1;
+  if (threadsPerJob > total) throw new UsageError(`--threads-per-job must be an integer from 1 to the thread budget (${total}), got ${threadsPerJob}`);
+  const parallel = positiveInt(values.parallel, '--parallel') ?? Math.max(1, Math.floor(total / threadsPerJob));
+  if (parallel * threadsPerJob > total) {
+    throw new UsageError(`--parallel ${parallel} x --threads-per-job ${threadsPerJob} exceeds the thread budget of ${total}`);
   }
   const resultsDir = resolve(values.results!);
+  const dataDirGiven = values['data-dir'];
+  if (dataDirGiven !== undefined) {
+    if (!existsSync(dataDirGiven)) throw new MissingFileError('--data-dir does not exist', dataDirGiven);
+    if (!statSync(dataDirGiven).isDirectory()) throw new FileAccessError('--data-dir is not a folder', dataDirGiven, 'ENOTDIR');
+  }
+  if (!values.plan) checkOutputDir(values.results!);
   const ctx: Omit<JobContext, 'log'> = {
-    dataDir: values['data-dir'] ? resolve(values['data-dir']) : undefined,
+    dataDir: dataDirGiven ? resolve(dataDirGiven) : undefined,
     workDir: resolve(values['work-dir'] ?? join(resultsDir, 'work')),
     noCache: values['no-cache'],
+    trainWorkers: threadsPerJob,
   };
-  if (ctx.dataDir && !existsSync(ctx.dataDir)) throw new InvalidParameterError(`--data-dir ${ctx.dataDir} does not exist`);
   const log = (l: string) => process.stderr.write(`${l}\n`);
   const pipeline = await pipelineFor(paper);
-  const { initBackend } = await import('../backend/index.js');
-  const backend = await initBackend();
+  const budget: BudgetName = (values.budget as BudgetName | undefined) ?? pipeline.defaultBudget?.({ ...ctx, log }) ?? 'smoke';
+  // the plan and the run refuse the same selections (e.g. --seeds no experiment has)
+  const selected = asUsage(() => jobsFor(paper, budget, selection));
 
-  let budget: BudgetName;
-  if (values.budget) {
-    if (!(BUDGETS as string[]).includes(values.budget)) throw new InvalidParameterError(`--budget must be one of ${BUDGETS.join(', ')}`);
-    budget = values.budget as BudgetName;
-  } else {
-    budget = pipeline.defaultBudget?.({ ...ctx, log }) ?? 'smoke';
-  }
+  // 2. The work.
   const note = pipeline.describeData?.({ ...ctx, log }, budget);
   if (note) console.log(note);
-
-  const selection = {
-    only: values.only?.split(',').map((s) => s.trim()).filter(Boolean),
-    seeds: values.seeds?.split(',').map((s) => {
-      const n = Number(s.trim());
-      if (!Number.isInteger(n)) throw new InvalidParameterError(`--seeds: '${s}' is not an integer seed`);
-      return n;
-    }),
-  };
-  const { threadBudget } = await import('../backend/threads.js');
-  const total = threadBudget();
-  const threadsPerJob = values['threads-per-job'] ? Number(values['threads-per-job']) : 1;
-  if (!(Number.isInteger(threadsPerJob) && threadsPerJob >= 1 && threadsPerJob <= total)) {
-    throw new InvalidParameterError(`--threads-per-job must be an integer from 1 to the thread budget (${total})`);
-  }
-  const parallel = values.parallel ? Number(values.parallel) : Math.max(1, Math.floor(total / threadsPerJob));
-  if (!(parallel >= 1)) throw new InvalidParameterError('--parallel must be >= 1');
-  if (parallel * threadsPerJob > total) {
-    throw new InvalidParameterError(`--parallel ${parallel} x --threads-per-job ${threadsPerJob} exceeds the thread budget of ${total}`);
-  }
-  ctx.trainWorkers = threadsPerJob;
+  const { initBackend } = await import('../backend/index.js');
+  const backend = await initBackend();
   if (values.plan) {
     const { measureConvGflops } = await import('../reproduce/throughput.js');
     const gflops = measureConvGflops(1);
@@ -121,33 +150,57 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const shard = resolveShard(values.shard);
-  const jobs = shardJobs(availableJobs(jobsFor(paper, budget, selection), pipeline, { ...ctx, log }, budget, log), shard);
+  const jobs = shardJobs(availableJobs(selected, pipeline, { ...ctx, log }, budget, log), shard);
   log(
     `reproduce ${paper}: ${jobs.length} job(s), budget ${budget}, shard ${shard.index + 1}/${shard.count} (${shard.source}), ` +
       `${values['in-process'] ? 'in-process' : `${parallel} worker process(es)`} x ${threadsPerJob} thread(s) within a thread budget of ${total}`,
   );
-  const summaryRun = await runJobs({
-    jobs,
-    resultsDir,
-    ctx,
-    parallel,
-    threadsPerJob,
-    inProcess: values['in-process'],
-    backend: backend.description,
-    log,
-  });
+  // SIGINT / SIGTERM. With worker processes the runner stops the workers and
+  // returns; the signal then decides the exit code (130 SIGINT, 143 SIGTERM).
+  // In-process, a training step never hands control back to the event loop,
+  // so no handler could run: the signal's default action ends the process at
+  // once, which a shell reports as the same 130 / 143 (128 + signal number).
+  // Either way every result already written is kept: results are written whole
+  // (temp file + rename) or not at all.
+  const caught: { signal: NodeJS.Signals | null } = { signal: null };
+  const onSignal = (s: NodeJS.Signals) => {
+    caught.signal ??= s;
+  };
+  if (!values['in-process']) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  let summaryRun;
+  try {
+    summaryRun = await runJobs({
+      jobs,
+      resultsDir,
+      ctx,
+      parallel,
+      threadsPerJob,
+      inProcess: values['in-process'],
+      backend: backend.description,
+      log,
+    });
+    // one turn of the event loop, so a signal that came in as the last job ended is seen
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   const report = buildReport(paper, budget, resultsDir, pipeline);
   console.log(reportMarkdown(report));
   if (!values['no-report']) {
     const files = await writeReport(report, join(resultsDir, budget, paper, 'report'));
     log(`report: ${files.join(', ')}`);
   }
-  if (summaryRun.failed.length) {
-    for (const f of summaryRun.failed) console.error(`failed: ${f.id}: ${f.error}`);
-    return 1;
-  }
-  if (summaryRun.interrupted) return 130;
-  if (budget === 'full' && report.rows.some((r) => r.verdict.kind === 'not reproduced')) return 3;
+  for (const f of summaryRun.failed) console.error(`failed: ${f.id}: ${f.error}`);
+  if (summaryRun.interrupted || caught.signal) return caught.signal === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint;
+  if (summaryRun.failed.length) return EXIT.error;
+  if (budget === 'full' && report.rows.some((r) => r.verdict.kind === 'not reproduced')) return EXIT.notReproduced;
   return 0;
+}
+
+export function run(argv: string[]): Promise<number> {
+  return runCommand('reproduce', command, argv);
 }

@@ -7,7 +7,13 @@
  *   downloads/<file>          verified archives (`<file>.part` while downloading)
  *   extracted/<layout.root>/  the unpacked dataset, created by an atomic rename
  *   audio-aug-lab-dataset.json  marker: what was verified and extracted, when
+ *
+ * A dataset copied by hand (no marker) is found too, laid out as
+ * `<root>/<id>/<layout.root>/` or directly as `<root>/<id>/` (e.g. a
+ * development copy `<root>/esc50/{audio,meta}`): `unmanagedDatasetRoot`.
+ * `data list`, `data where` and `data verify` all locate it that way.
  */
+import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DatasetManifest } from './manifest-schema.js';
@@ -45,4 +51,22 @@ export function datasetPaths(dataRoot: string, manifest: Pick<DatasetManifest, '
     datasetRoot: join(extracted, manifest.layout.root),
     marker: join(dir, MARKER_FILE),
   };
+}
+
+/** True when `dir` holds at least one of the manifest's audio folders. */
+export function hasAudioDirs(dir: string, manifest: Pick<DatasetManifest, 'layout'>): boolean {
+  return manifest.layout.audioDirs.some((d) => {
+    const full = join(dir, d);
+    return existsSync(full) && statSync(full).isDirectory();
+  });
+}
+
+/**
+ * Where the data of a dataset folder without a fetch marker is:
+ * `<dir>/<layout.root>` or `<dir>` itself, the first that holds one of the
+ * manifest's audio folders; null when neither does.
+ */
+export function unmanagedDatasetRoot(dir: string, manifest: Pick<DatasetManifest, 'layout'>): string | null {
+  for (const c of [join(dir, manifest.layout.root), dir]) if (hasAudioDirs(c, manifest)) return c;
+  return null;
 }

@@ -9,12 +9,15 @@
  *   (the manifest's `layout.checksumFile`, else `SHA256SUMS`) is checked file
  *   by file, and the audio files are counted against the manifest's expected
  *   total, so a subset is reported as partial rather than as the dataset.
+ *   With a checksum list, an audio file the list does not name is counted
+ *   apart ("not in the checksum list"): it is not verified and is not part
+ *   of the count of dataset files.
  * Result: ok (everything that was checked matches), partial (fewer audio
  * files than the complete dataset), plus one human-readable line per check.
  */
 import { existsSync, promises as fsp, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { datasetPaths } from './data-root.js';
+import { datasetPaths, unmanagedDatasetRoot } from './data-root.js';
 import { unsafeEntryReason } from './extract.js';
 import { hashFile } from './hash.js';
 import type { DatasetManifest } from './manifest-schema.js';
@@ -28,6 +31,8 @@ export interface ArchiveCheck {
 
 export interface ChecksumListCheck {
   path: string;
+  /** Every listed path, resolved to an absolute path. */
+  listedPaths: Set<string>;
   listed: number;
   matched: number;
   mismatched: string[];
@@ -42,7 +47,9 @@ export interface VerifyReport {
   datasetRoot: string | null;
   archives: ArchiveCheck[];
   checksumList: ChecksumListCheck | null;
-  audio: { found: number; expected: number | null; dirsFound: number; dirsExpected: number } | null;
+  /** found: audio files of the dataset (with a checksum list: the listed ones);
+   * unlisted: audio files present that the checksum list does not name. */
+  audio: { found: number; expected: number | null; dirsFound: number; dirsExpected: number; unlisted: string[] } | null;
   ok: boolean;
   partial: boolean;
   lines: string[];
@@ -77,7 +84,8 @@ export function parseChecksumList(text: string): { entries: { sha256: string; pa
 export async function checkChecksumList(listPath: string): Promise<ChecksumListCheck> {
   const base = dirname(resolve(listPath));
   const { entries, malformed } = parseChecksumList(await fsp.readFile(listPath, 'utf8'));
-  const out: ChecksumListCheck = { path: listPath, listed: entries.length, matched: 0, mismatched: [], missing: [], malformedLines: malformed };
+  const listedPaths = new Set(entries.map((e) => resolve(base, e.path)));
+  const out: ChecksumListCheck = { path: listPath, listedPaths, listed: entries.length, matched: 0, mismatched: [], missing: [], malformedLines: malformed };
   for (const e of entries) {
     const target = resolve(base, e.path);
     if (unsafeEntryReason(e.path) || !target.startsWith(base + sep) || !existsSync(target)) {
@@ -91,16 +99,16 @@ export async function checkChecksumList(listPath: string): Promise<ChecksumListC
   return out;
 }
 
-function countAudio(root: string, dirs: readonly string[], suffix: string): { found: number; dirsFound: number } {
-  let found = 0;
+function audioFiles(root: string, dirs: readonly string[], suffix: string): { files: string[]; dirsFound: number } {
+  const files: string[] = [];
   let dirsFound = 0;
   for (const d of dirs) {
     const full = join(root, d);
     if (!existsSync(full) || !statSync(full).isDirectory()) continue;
     dirsFound++;
-    found += readdirSync(full).filter((f) => f.endsWith(suffix)).length;
+    for (const f of readdirSync(full)) if (f.endsWith(suffix)) files.push(resolve(full, f));
   }
-  return { found, dirsFound };
+  return { files, dirsFound };
 }
 
 export async function verifyDataset(manifest: DatasetManifest, opts: VerifyOptions): Promise<VerifyReport> {
@@ -166,9 +174,9 @@ export async function verifyDataset(manifest: DatasetManifest, opts: VerifyOptio
   }
 
   // Locate the dataset root: managed -> extracted/<root>; else <dir>/<root> or <dir> itself.
+  // (the same rule as `data list` / `data where`: data-root.ts unmanagedDatasetRoot)
   const candidates = report.mode === 'managed' ? [join(dir, 'extracted', manifest.layout.root)] : [join(dir, manifest.layout.root), dir];
-  const root = candidates.find((c) => existsSync(c) && countAudio(c, manifest.layout.audioDirs, manifest.layout.audioSuffix).dirsFound > 0)
-    ?? candidates.find((c) => existsSync(c));
+  const root = (report.mode === 'managed' ? null : unmanagedDatasetRoot(dir, manifest)) ?? candidates.find((c) => existsSync(c));
   report.datasetRoot = root ?? null;
   if (!root) {
     report.lines.push(`dataset root not found (looked in ${candidates.join(', ')})`);
@@ -193,9 +201,19 @@ export async function verifyDataset(manifest: DatasetManifest, opts: VerifyOptio
     report.lines.push(`no ${listName} checksum list in the dataset (individual audio files not hashed)`);
   }
 
-  const counted = countAudio(root, manifest.layout.audioDirs, manifest.layout.audioSuffix);
+  const present = audioFiles(root, manifest.layout.audioDirs, manifest.layout.audioSuffix);
+  const listed = report.checksumList?.listedPaths;
+  const unlisted = listed ? present.files.filter((f) => !listed.has(f)) : [];
+  const counted = { found: present.files.length - unlisted.length, dirsFound: present.dirsFound };
   const expected = manifest.expected.audioFiles.value;
-  report.audio = { ...counted, expected, dirsExpected: manifest.layout.audioDirs.length };
+  report.audio = { ...counted, expected, dirsExpected: manifest.layout.audioDirs.length, unlisted: unlisted.map((f) => relative(root, f)) };
+  if (unlisted.length > 0) {
+    const names = report.audio.unlisted;
+    report.lines.push(
+      `audio: ${unlisted.length} *${manifest.layout.audioSuffix} file(s) not in the checksum list, not verified and not counted: ` +
+        `${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`,
+    );
+  }
   if (counted.dirsFound === 0) {
     ok = false;
     report.lines.push(`audio: none of ${manifest.layout.audioDirs.join(', ')} found under ${root}`);

@@ -121,7 +121,7 @@ describe('audio-aug-lab eer', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eer-cli-'));
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'x.wav,c,1\r\nx.wav,c,2\r\n');
-    await expect(run(['--scores', bad, '--truth', TRUTH])).rejects.toThrow(/bad\.csv: line 2: duplicate score for file x\.wav, label c/);
+    expect(await capture(['--scores', bad, '--truth', TRUTH])).toMatchObject({ code: 1, err: `audio-aug-lab eer: ${bad}: line 2: duplicate score for file x.wav, label c (first given on line 1)` });
     const spawned = spawnSync(process.execPath, [join(ROOT, 'bin/audio-aug-lab.mjs'), 'eer', '--scores', bad, '--truth', TRUTH], { encoding: 'utf8', cwd: ROOT });
     expect(spawned.status).toBe(1);
     expect(spawned.stderr).toMatch(/line 2: duplicate score/);
