@@ -32,8 +32,8 @@ const HELP = `usage: audio-aug-lab reproduce <paper> [options]
                       report aggregates the seeds that are complete)
   --shard i/n         run slice i of n of the job list (also from SLURM_ARRAY_TASK_ID/COUNT,
                       or JOB_COMPLETION_INDEX with AUDIO_AUG_LAB_SHARDS); merge with 'report'
-  --data-dir DIR      the dataset root (else the data root of 'audio-aug-lab data', else
-                      fixtures built from ../shared/data or the embedded sample)
+  --data-dir DIR      the dataset root (else a dataset fetched by 'audio-aug-lab data' into
+                      the data root, else the embedded ESC-10 sample or fixtures built from it)
   --results DIR       results directory (default ./results); finished jobs are skipped
   --work-dir DIR      fixtures and feature caches (default <results>/work)
   --parallel N        worker processes (default: thread budget / threads per job)
