@@ -10,10 +10,18 @@
  * - Initialisers follow Keras 2 defaults, which the reference code relied on
  *   (Conv2D/Dense/DepthwiseConv2D: glorot_uniform; GRU recurrent: orthogonal;
  *   he_normal where the code says so). tfjs' own defaults differ
- *   (glorotNormal), so they are always set explicitly. One known difference:
- *   tfjs' he_normal is a normal truncated at 2 std with std sqrt(2 / fan_in);
- *   Keras >= 2.2.3 divides that std by 0.8796 to undo the truncation, so
- *   Keras' initial conv weights are ~14% wider. Initial weights only.
+ *   (glorotNormal), so they are always set explicitly.
+ * - he_normal, the one initialiser whose scaling differs between the
+ *   frameworks, follows an `InitializerRule` (the training framework
+ *   profile's, ../train/framework-profile.ts): tfjs' he_normal draws a normal
+ *   truncated at 2 std with std sqrt(2 / fan_in), whose samples have std
+ *   0.8796 x sqrt(2 / fan_in); Keras >= 2.2.0 (keras/initializers.py
+ *   VarianceScaling, distribution 'normal': stddev = sqrt(scale) /
+ *   .87962566103423978, keras-team/keras PR #9963) divides the std by
+ *   0.87962566103423978 so the samples have std sqrt(2 / fan_in). The rule
+ *   comes from the builder option `initializers`, else from the one `fit`
+ *   sets around its build call (`withInitializerRule`), else tfjs'.
+ *   glorot_uniform and orthogonal are the same in both.
  * - `width` scales every filter/unit count of the hidden layers:
  *   `scaled(n) = max(1, round(n * width))`. Output layers keep their size.
  *   Tests use it to build cheap reduced models; the default 1 is the paper.
@@ -23,6 +31,7 @@ import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
 import { Rng } from '../util/rng.js';
 import { require_ } from '../util/errors.js';
 import './tfjs-fixes.js';
+import './batchnorm-statistics.js';
 
 /** Options every builder accepts. */
 export interface CommonBuildOptions {
@@ -30,6 +39,51 @@ export interface CommonBuildOptions {
   seed?: number;
   /** Multiplier on hidden filter/unit counts (default 1 = as published). */
   width?: number;
+  /** How initialisers scale (default: the one `withInitializerRule` sets, else tfjs'). */
+  initializers?: InitializerRule;
+}
+
+/** The std of a standard normal truncated to [-2, 2] (scipy.stats.truncnorm.std(a=-2, b=2)), Keras' constant. */
+export const TRUNCATED_NORMAL_STD = 0.87962566103423978;
+
+/** How the initialisers scale, per training framework. */
+export interface InitializerRule {
+  /**
+   * Divide the std of truncated-normal initialisers (he_normal) by
+   * TRUNCATED_NORMAL_STD so the samples have the nominal std (Keras >= 2.2.0);
+   * false: tfjs' (and Keras <= 2.1.6's) truncated normal of the nominal std.
+   */
+  truncatedNormalStdCorrection: boolean;
+}
+
+export const TFJS_INITIALIZERS: Readonly<InitializerRule> = Object.freeze({ truncatedNormalStdCorrection: false });
+
+let ambientRule: InitializerRule | null = null;
+
+/** Runs `build` with `rule` as the initialiser rule of builders that are given none (fit does this around its build call). */
+export function withInitializerRule<T>(rule: InitializerRule, build: () => T): T {
+  const outer = ambientRule;
+  ambientRule = rule;
+  try {
+    return build();
+  } finally {
+    ambientRule = outer;
+  }
+}
+
+/** The initialiser rule in effect: `rule` if given, else the ambient one, else tfjs'. */
+export function initializerRule(rule?: InitializerRule): InitializerRule {
+  return rule ?? ambientRule ?? TFJS_INITIALIZERS;
+}
+
+/**
+ * he_normal under a rule: tfjs' HeNormal (VarianceScaling scale 2, fan_in,
+ * truncated normal), or with the truncation correction the same draws scaled
+ * by 1 / TRUNCATED_NORMAL_STD (VarianceScaling scale 2 / 0.8796^2).
+ */
+export function heNormalInitializer(seed: number | undefined, rule?: InitializerRule): Initializer {
+  if (!initializerRule(rule).truncatedNormalStdCorrection) return tf.initializers.heNormal({ seed });
+  return tf.initializers.varianceScaling({ scale: 2 / TRUNCATED_NORMAL_STD ** 2, mode: 'fanIn', distribution: 'normal', seed });
 }
 
 /**
@@ -97,13 +151,16 @@ export class GramSchmidtOrthogonal extends InitializerBase {
 }
 tf.serialization.registerClass(GramSchmidtOrthogonal as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 
-/** Hands out seeded initialisers in call order. */
+/** Hands out seeded initialisers in call order, scaled by an initialiser rule. */
 export class InitFactory {
   private readonly rng: Rng | null;
+  /** The rule these initialisers follow (fixed when the factory is made). */
+  readonly rule: InitializerRule;
 
-  constructor(seed?: number) {
+  constructor(seed?: number, rule?: InitializerRule) {
     if (seed !== undefined) require_(Number.isInteger(seed) && seed >= 0, `seed must be a non-negative integer, got ${seed}`);
     this.rng = seed === undefined ? null : new Rng(seed);
+    this.rule = initializerRule(rule);
   }
 
   /** The next seed (undefined when unseeded); used by custom layers. */
@@ -117,9 +174,9 @@ export class InitFactory {
     return tf.initializers.glorotUniform({ seed: this.nextSeed() });
   }
 
-  /** Keras `he_normal` (truncated normal, fan-in, scale 2). */
+  /** Keras `he_normal` (truncated normal, fan-in, scale 2), scaled by the rule. */
   heNormal(): Initializer {
-    return tf.initializers.heNormal({ seed: this.nextSeed() });
+    return heNormalInitializer(this.nextSeed(), this.rule);
   }
 
   /** Keras `orthogonal` (the Keras 2 default recurrent initialiser). */

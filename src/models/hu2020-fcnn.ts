@@ -80,7 +80,7 @@ export function buildHu2020Fcnn(options: Hu2020FcnnOptions = {}): tf.LayersModel
   require_(wd >= 0, `weightDecay must be >= 0, got ${wd}`);
   if (frames !== null) require_(frames >= 16, `frames=${frames} is too short for the FCNN's 16x time reduction`);
   require_(nMels >= 16, `nMels=${nMels} is too small for the FCNN's 16x frequency reduction`);
-  const init = new InitFactory(options.seed);
+  const init = new InitFactory(options.seed, options.initializers);
 
   const input = tf.input({ shape: [frames, nMels, channels], name: 'features' });
   let x = apply(tf.layers.batchNormalization({ name: 'input_bn' }), input);

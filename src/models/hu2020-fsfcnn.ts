@@ -96,7 +96,7 @@ function resolve(options: Hu2020FsFcnnOptions): Resolved {
     dropout,
     ratio: positiveInt(options.attentionRatio ?? 2, 'attentionRatio'),
     wd,
-    init: new InitFactory(options.seed),
+    init: new InitFactory(options.seed, options.initializers),
   };
 }
 

@@ -96,7 +96,7 @@ export function buildHu2020Mobnet(options: Hu2020MobnetOptions = {}): tf.LayersM
   require_(wd >= 0, `weightDecay must be >= 0, got ${wd}`);
   if (frames !== null) require_(frames >= 16, `frames=${frames} is too short for Mobnet's 16x reduction`);
   require_(nMels >= 32, `nMels=${nMels} is too small: each half is reduced 16x`);
-  const init = new InitFactory(options.seed);
+  const init = new InitFactory(options.seed, options.initializers);
 
   const firstFilters = scaled(makeDivisible(32 * alpha, 8), width);
   const lastFilters = scaled(alpha > 1 ? makeDivisible(80 * alpha, 8) : 56, width);

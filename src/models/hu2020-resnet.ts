@@ -65,7 +65,7 @@ export function buildHu2020Resnet(options: Hu2020ResnetOptions = {}): tf.LayersM
   const wd = options.weightDecay ?? 1e-3;
   require_(wd >= 0, `weightDecay must be >= 0, got ${wd}`);
   if (frames !== null) require_(frames >= 16, `frames=${frames} is too short for the ResNet's 16x time reduction`);
-  const init = new InitFactory(options.seed);
+  const init = new InitFactory(options.seed, options.initializers);
   const numResBlocks = 2;
 
   const input = tf.input({ shape: [frames, nMels, channels], name: 'features' });

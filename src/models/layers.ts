@@ -20,7 +20,7 @@
  *   MihawkHu/DCASE2020_task1 task1a/10class/attention_layer.py.
  */
 import * as tf from '@tensorflow/tfjs';
-import { InitFactory, apply } from './common.js';
+import { InitFactory, apply, heNormalInitializer } from './common.js';
 
 type Shape = (number | null)[];
 
@@ -97,6 +97,11 @@ export interface ChannelAttentionArgs {
   ratio?: number;
   /** Seeds of the two he_normal kernels (null: unseeded). */
   seeds?: [number | null, number | null];
+  /**
+   * Keras >= 2.2.0's he_normal: std divided by the truncated normal's
+   * 0.8796 (common.ts, InitializerRule). Default false: tfjs' he_normal.
+   */
+  truncatedNormalStdCorrection?: boolean;
   name?: string;
 }
 
@@ -108,12 +113,15 @@ export interface ChannelAttentionArgs {
  * channel. Parameters: C*h + h + h*C + C. One layer (instead of Keras'
  * shared Dense layers, whose weights tfjs' model.dispose() leaks because a
  * layer applied twice keeps a reference count of 2). Weight names end in
- * `/kernel` and `/bias` like Dense, so quantization treats them alike.
+ * `/kernel` and `/bias` like Dense, so quantization treats them alike. The
+ * he_normal kernels follow the builder's initialiser rule (in the config
+ * only when it is Keras' scaling).
  */
 export class ChannelAttention extends tf.layers.Layer {
   static className = 'ChannelAttention';
   readonly ratio: number;
   readonly seeds: [number | null, number | null];
+  readonly truncatedNormalStdCorrection: boolean;
   private w1: tf.LayerVariable | null = null;
   private b1: tf.LayerVariable | null = null;
   private w2: tf.LayerVariable | null = null;
@@ -123,6 +131,7 @@ export class ChannelAttention extends tf.layers.Layer {
     super({ name: args.name });
     this.ratio = args.ratio ?? 8;
     this.seeds = args.seeds ?? [null, null];
+    this.truncatedNormalStdCorrection = args.truncatedNormalStdCorrection ?? false;
   }
 
   build(inputShape: Shape | Shape[]): void {
@@ -130,7 +139,8 @@ export class ChannelAttention extends tf.layers.Layer {
     const c = s[s.length - 1];
     if (s.length !== 4 || c === null) throw new Error(`ChannelAttention needs a rank-4 input with known channels, got [${s}]`);
     const h = Math.max(1, Math.floor(c / this.ratio));
-    const he = (seed: number | null) => tf.initializers.heNormal({ seed: seed ?? undefined });
+    const rule = { truncatedNormalStdCorrection: this.truncatedNormalStdCorrection };
+    const he = (seed: number | null) => heNormalInitializer(seed ?? undefined, rule);
     this.w1 = this.addWeight('mlp1/kernel', [c, h], 'float32', he(this.seeds[0]));
     this.b1 = this.addWeight('mlp1/bias', [h], 'float32', tf.initializers.zeros());
     this.w2 = this.addWeight('mlp2/kernel', [h, c], 'float32', he(this.seeds[1]));
@@ -159,7 +169,10 @@ export class ChannelAttention extends tf.layers.Layer {
   }
 
   getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), ratio: this.ratio, seeds: this.seeds };
+    const config: tf.serialization.ConfigDict = { ...super.getConfig(), ratio: this.ratio, seeds: this.seeds };
+    // Only when set, so configs of tfjs-initialised models stay as they were.
+    if (this.truncatedNormalStdCorrection) config.truncatedNormalStdCorrection = true;
+    return config;
   }
 }
 tf.serialization.registerClass(ChannelAttention);
@@ -171,5 +184,6 @@ export function channelAttention(
   init: InitFactory,
   name: string,
 ): tf.SymbolicTensor {
-  return apply(new ChannelAttention({ ratio, seeds: [init.nextSeed() ?? null, init.nextSeed() ?? null], name }), x);
+  const seeds: [number | null, number | null] = [init.nextSeed() ?? null, init.nextSeed() ?? null];
+  return apply(new ChannelAttention({ ratio, seeds, truncatedNormalStdCorrection: init.rule.truncatedNormalStdCorrection, name }), x);
 }

@@ -88,7 +88,7 @@ export function buildMushtaq2020Cnn(variant: Mushtaq2020Variant, options: Mushta
     Math.floor(height / 2 ** pools) >= 1 && Math.floor(widthPx / 2 ** pools) >= 1,
     `a ${height}x${widthPx} image is too small for ${pools} 2x2 poolings`,
   );
-  const init = new InitFactory(options.seed);
+  const init = new InitFactory(options.seed, options.initializers);
 
   const input = tf.input({ shape: [height, widthPx, channels], name: 'image' });
   let x: tf.SymbolicTensor = input;

@@ -92,6 +92,7 @@ const TASK1B_TRAINING = { mixupAlpha: 0.4, classBalanced: true, specAugment: tru
 const audio = (o: RegistryBuildOptions) => {
   const { frames, nMels, channels, nClasses, seed, width } = o;
   const out: Record<string, unknown> = { seed, width };
+  if (o.initializers !== undefined) out.initializers = o.initializers;
   if (frames !== undefined) out.frames = frames;
   if (nMels !== undefined) out.nMels = nMels;
   if (channels !== undefined) out.channels = channels;
@@ -145,6 +146,7 @@ const ENTRIES: ModelEntry[] = [
         buildMushtaq2020Cnn(v, {
           seed: o.seed,
           width: o.width,
+          initializers: o.initializers,
           height: o.nMels,
           widthPx: o.frames ?? undefined,
           channels: o.channels as 1 | 3 | undefined,

@@ -80,7 +80,7 @@ export function buildWei2018Crnn(options: Wei2018CrnnOptions = {}): tf.LayersMod
   // Each block halves the frequency axis (floor); at least one bin must remain.
   const freqOut = Math.floor(nMels / 2 ** filters.length);
   require_(freqOut >= 1, `nMels=${nMels} is too small for ${filters.length} frequency poolings of 2`);
-  const init = new InitFactory(options.seed);
+  const init = new InitFactory(options.seed, options.initializers);
 
   const input = tf.input({ shape: [frames, nMels, 1], name: 'logmel' });
   let x: tf.SymbolicTensor = input;

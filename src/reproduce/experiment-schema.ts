@@ -7,6 +7,7 @@
  * as "not run: <reason>", never faked.
  */
 import { z } from 'zod';
+import { FRAMEWORKS } from '../train/framework-profile.js';
 
 const Json = z.record(z.string(), z.unknown());
 
@@ -21,8 +22,14 @@ export type AugmentRefT = z.infer<typeof AugmentRef>;
 
 export const TrainingSpec = z.object({
   optimizer: z.union([
-    z.object({ kind: z.literal('adam'), lr: z.number().optional() }),
-    z.object({ kind: z.literal('sgd'), lr: z.number().optional(), momentum: z.number().optional() }),
+    z.object({ kind: z.literal('adam'), lr: z.number().optional(), decay: z.number().min(0).optional() }),
+    z.object({
+      kind: z.literal('sgd'),
+      lr: z.number().optional(),
+      momentum: z.number().optional(),
+      /** Keras' `decay`: lr / (1 + decay * updates) on top of the schedule (hu2020's scripts: 1e-6 or 0). */
+      decay: z.number().min(0).optional(),
+    }),
   ]),
   schedule: z
     .union([
@@ -58,6 +65,11 @@ export const ExperimentSchema = z.object({
   /** The published cells this experiment regenerates (table + row). */
   regenerates: z.array(z.object({ table: z.string(), row: z.string(), metric: z.string().optional() })).default([]),
   kind: z.enum(['train', 'reference', 'ensemble']).default('train'),
+  /**
+   * Whose training semantics the run follows (src/train/framework-profile.ts):
+   * `tfjs` (default) or the paper's framework, e.g. `keras-2.2.4-tf1`.
+   */
+  framework: z.enum(FRAMEWORKS).default('tfjs'),
   /** Why this row cannot run here (other authors' system, weights, data, GPU). */
   notRunnable: z
     .object({

@@ -32,6 +32,7 @@ import type { Rng } from '../util/rng.js';
 import type { Batch } from './batches.js';
 import type { LossName } from './losses.js';
 import { trainableVariables, type OptimizerSpec } from './optimizers.js';
+import { exportMovingStatistics } from '../models/batchnorm-statistics.js';
 import {
   CMD, CMD_DIGEST, CMD_SHUTDOWN, CMD_STEP, DIGEST, MODE, MODE_ALL, MODE_SOLO, ROWS, SEQ,
   createStepBuffers, Replica, type StepLayout,
@@ -121,6 +122,8 @@ export class DataParallel {
           backend,
           topology,
           weights,
+          // The batch-norm layers' moving-statistics rules and debias state (framework profile).
+          batchNorm: exportMovingStatistics(o.model),
           optimizerSpec: o.optimizerSpec,
           optimizerState,
           loss: o.loss,

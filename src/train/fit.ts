@@ -17,6 +17,14 @@
  * Validation data is whatever the caller passes: the harness holds it out
  * from the training folds, never the test fold.
  *
+ * Framework profile (`framework`, ./framework-profile.ts, default `tfjs`):
+ * the optimizer's update equations, the batch-norm layers' moving-statistics
+ * rule (set on every BatchNormalization layer of the built model) and the
+ * initialisers' scaling (the ambient rule around the build call) follow it.
+ * Checkpoints carry the profile's extra state (TensorFlow's zero-debias
+ * accumulators of the batch-norm layers) and a resume checks that the
+ * checkpoint was written under the same profile.
+ *
  * Data parallelism (`workers`): each batch is split across N replicas (this
  * thread and N-1 worker threads, ./data-parallel.ts) that draw N threads
  * from the global thread budget (../backend/threads.ts). Batch-norm
@@ -35,7 +43,10 @@ import { assembleBatch, batchIndices, epochOrder, type Batch, type BatchAugment,
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { writeHistory, type EpochRecord } from './history.js';
 import { batchAccuracy, lossFunction, type LossName } from './losses.js';
-import { makeOptimizer, setLearningRate, trainableVariables, type OptimizerSpec } from './optimizers.js';
+import { defaultLearningRate, learningRateToSet, makeOptimizer, setLearningRate, trainableVariables, type OptimizerSpec } from './optimizers.js';
+import { DEFAULT_FRAMEWORK, frameworkProfile, type FrameworkName, type FrameworkProfile } from './framework-profile.js';
+import { withInitializerRule } from '../models/common.js';
+import { exportZeroDebiasState, importZeroDebiasState, setMovingStatisticsRule } from '../models/batchnorm-statistics.js';
 import { Progress, type ProgressMode } from './progress.js';
 import { makeSchedule, type ScheduleSpec } from './schedules.js';
 import { withSeededMathRandom } from './determinism.js';
@@ -96,6 +107,12 @@ export interface FitOptions {
   syncBatchNorm?: boolean;
   /** With workers > 1: modules (paths or URLs) each worker imports before rebuilding the model, e.g. custom layer classes. */
   workerImports?: string[];
+  /**
+   * Whose training semantics to follow (./framework-profile.ts): optimizer
+   * update equations, batch-norm moving statistics, initialiser scaling.
+   * Default `tfjs`.
+   */
+  framework?: FrameworkName;
 }
 
 export interface FitResult {
@@ -107,6 +124,8 @@ export interface FitResult {
   snapshots: string[];
   /** Data-parallel replicas used (1: this thread only). */
   workers: number;
+  /** The framework profile the run followed. */
+  framework: FrameworkName;
 }
 
 interface TrainerState {
@@ -116,6 +135,8 @@ interface TrainerState {
   wait: number;
   stoppedEarly: boolean;
   snapshots: string[];
+  /** The profile the checkpoint was written under (absent in checkpoints from before profiles: tfjs). */
+  framework?: FrameworkName;
 }
 
 /** Stream names for derived RNGs. */
@@ -123,9 +144,47 @@ export function epochRng(seed: number, stream: string, epoch: number): Rng {
   return new Rng(`${seed}:${stream}:${epoch}`);
 }
 
-/** Build a model with weights drawn from the seed's init stream. */
-export function buildSeeded(build: () => tf.LayersModel, seed: number): tf.LayersModel {
-  return withSeededMathRandom(new Rng(`${seed}:init`), build);
+/**
+ * Build a model with weights drawn from the seed's init stream, its
+ * initialisers scaled by the framework profile's rule (builders given no
+ * rule of their own take it) and its batch-norm layers set to the profile's
+ * moving-statistics rule.
+ */
+export function buildSeeded(build: () => tf.LayersModel, seed: number, framework: FrameworkName = DEFAULT_FRAMEWORK): tf.LayersModel {
+  const profile = frameworkProfile(framework);
+  const model = withSeededMathRandom(new Rng(`${seed}:init`), () => withInitializerRule(profile.initializers, build));
+  setMovingStatisticsRule(model, profile.batchNorm);
+  return model;
+}
+
+/** The batch-norm layers' zero-debias state as checkpoint tensors (none when no layer has any). */
+function zeroDebiasTensors(model: tf.LayersModel): { name: string; tensor: tf.Tensor }[] {
+  const out: { name: string; tensor: tf.Tensor }[] = [];
+  exportZeroDebiasState(model).forEach((s, i) => {
+    if (!s) return;
+    out.push({ name: `${i}:step`, tensor: tf.scalar(s.step, 'int32') });
+    out.push({ name: `${i}:biasedMean`, tensor: tf.tensor1d(s.biasedMean) });
+    out.push({ name: `${i}:biasedVariance`, tensor: tf.tensor1d(s.biasedVariance) });
+  });
+  return out;
+}
+
+/** Restores what zeroDebiasTensors saved (layers it does not name have no state). */
+function restoreZeroDebias(model: tf.LayersModel, list: { name: string; tensor: tf.Tensor }[]): void {
+  const states = exportZeroDebiasState(model).map(() => null as null | { step: number; biasedMean: Float32Array; biasedVariance: Float32Array });
+  const byName = new Map(list.map((t) => [t.name, t.tensor]));
+  for (const t of list) {
+    const m = /^(\d+):step$/.exec(t.name);
+    if (!m) continue;
+    const i = Number(m[1]);
+    const mean = byName.get(`${i}:biasedMean`);
+    const variance = byName.get(`${i}:biasedVariance`);
+    if (i >= states.length || !mean || !variance) {
+      throw new InvalidParameterError(`checkpoint: batch-norm debias state for layer ${i} is incomplete or the model has only ${states.length} batch-norm layers`);
+    }
+    states[i] = { step: t.tensor.dataSync()[0], biasedMean: mean.dataSync() as Float32Array, biasedVariance: variance.dataSync() as Float32Array };
+  }
+  importZeroDebiasState(model, states);
 }
 
 /**
@@ -195,10 +254,15 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   // The fused batch-norm / GRU / dropout layers (wasm and cpu backends; they
   // are what data-parallel replicas run, so one worker trains like N).
   if (process.env[FUSED_ENV] !== '0') installFusedLayers();
-  const model = buildSeeded(opts.build, seed);
-  const optimizer = makeOptimizer(opts.optimizer);
-  const baseLr = opts.optimizer.lr ?? (opts.optimizer.kind === 'adam' ? 1e-3 : 0.01);
-  const schedule = makeSchedule(opts.schedule ?? { kind: 'constant', lr: baseLr });
+  const profile = frameworkProfile(opts.framework ?? DEFAULT_FRAMEWORK);
+  const model = buildSeeded(opts.build, seed, profile.name);
+  const optimizerSpec: OptimizerSpec = { ...opts.optimizer, framework: profile.name };
+  const optimizer = makeOptimizer(optimizerSpec);
+  const schedule = makeSchedule(opts.schedule ?? { kind: 'constant', lr: defaultLearningRate(opts.optimizer) });
+  // The rate fit sets for a schedule's rate: tfjs' optimizers have no decay,
+  // so under their equations fit applies Keras' lr / (1 + decay * updates);
+  // Keras' optimizers apply it themselves.
+  const rateToSet = (lr: number): number => learningRateToSet(optimizer, optimizerSpec, lr);
   const lossFn = lossFunction(loss);
   const progress = new Progress(opts.progress ?? 'auto');
   const restoreBest = opts.earlyStopping?.restoreBest ?? true;
@@ -206,7 +270,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   const evalBatch = opts.evalBatchSize ?? batchSize;
   const trainable = trainableVariables(model);
 
-  let state: TrainerState = { history: [], bestValLoss: null, bestEpoch: null, wait: 0, stoppedEarly: false, snapshots: [] };
+  let state: TrainerState = { history: [], bestValLoss: null, bestEpoch: null, wait: 0, stoppedEarly: false, snapshots: [], framework: profile.name };
   let bestWeights: tf.Tensor[] | null = null;
   let startEpoch = 0;
   let resumedFromEpoch: number | null = null;
@@ -214,7 +278,12 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   if (opts.checkpointDir) {
     const ck = loadLatestCheckpoint<TrainerState>(opts.checkpointDir);
     if (ck) {
+      checkProfile(ck.state.framework ?? 'tfjs', profile, opts.checkpointDir);
       setModelWeights(model, ck.tensors.model);
+      if (ck.tensors.batchNorm?.length) {
+        restoreZeroDebias(model, ck.tensors.batchNorm);
+        ck.tensors.batchNorm.forEach((t) => t.tensor.dispose());
+      }
       if (ck.tensors.optimizer?.length) {
         await optimizer.setWeights(ck.tensors.optimizer.map((t) => ({ name: t.name, tensor: t.tensor })));
         ck.tensors.optimizer.forEach((t) => t.tensor.dispose());
@@ -268,7 +337,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       tf.dispose([t.loss, t.pred]);
     }
   };
-  const { dp, lease } = await startDataParallel(opts, model, optimizer, progress);
+  const { dp, lease } = await startDataParallel(opts, optimizerSpec, model, optimizer, progress);
   try {
     for (let epoch = startEpoch; epoch < epochs && !state.stoppedEarly; epoch++) {
       const t0 = Date.now();
@@ -282,13 +351,14 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       let lr = schedule.at(epoch);
       for (const [bi, idx] of batches.entries()) {
         lr = schedule.at(epoch + bi / batches.length);
-        setLearningRate(optimizer, lr);
+        const rate = rateToSet(lr);
+        setLearningRate(optimizer, rate);
         let batch = assembleBatch(train, idx);
         if (opts.augment) batch = opts.augment(batch, augRng, { epoch, batchIndex: bi, dataset: train });
         const stepWhat = () =>
           `a training step (batch ${batch.n}${dp ? ` over ${dp.replicas} replicas` : ''}, input ${xShape.join('x')}, ${model.countParams()} parameters, epoch ${epoch + 1}, batch ${bi + 1})`;
         const { loss: lossValue, pred: predValues } = await explainGpuTrouble(
-          () => readStep(explainBackendAbort(() => (dp ? dp.step(batch, lr, dropoutRng) : stepHere(batch, dropoutRng)), stepWhat)),
+          () => readStep(explainBackendAbort(() => (dp ? dp.step(batch, rate, dropoutRng) : stepHere(batch, dropoutRng)), stepWhat)),
           stepWhat,
         );
         if (!Number.isFinite(lossValue)) {
@@ -341,11 +411,15 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       if (opts.checkpointDir) {
         const optWeights = await optimizer.getWeights();
         await prefetch([...model.weights.map((w) => w.read()), ...optWeights.map((w) => w.tensor), ...(bestWeights ?? [])]);
+        const debias = zeroDebiasTensors(model);
         saveCheckpoint(opts.checkpointDir, epoch, state, {
           model: namedWeights(model),
           optimizer: optWeights.map((w) => ({ name: w.name, tensor: w.tensor })),
           best: (bestWeights ?? []).map((t, i) => ({ name: `best:${i}`, tensor: t })),
+          // TensorFlow's hidden batch-norm debias state (keras-2.2.4-tf1 only).
+          ...(debias.length ? { batchNorm: debias } : {}),
         });
+        tf.dispose(debias.map((t) => t.tensor));
         // getWeights() makes a new scalar for the iteration count; the moment
         // variables are the optimizer's own and stay.
         optWeights.filter((w) => w.name === 'iter').forEach((w) => w.tensor.dispose());
@@ -370,12 +444,21 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
     resumedFromEpoch,
     snapshots: state.snapshots,
     workers: dp?.replicas ?? 1,
+    framework: profile.name,
   };
+}
+
+/** A resume continues under the profile the checkpoint was written with, or not at all. */
+function checkProfile(saved: string, profile: FrameworkProfile, dir: string): void {
+  if (saved !== profile.name) {
+    throw new InvalidParameterError(`checkpoint in ${dir} was written under framework profile '${saved}', this run uses '${profile.name}': resume with the same profile or use another checkpoint directory`);
+  }
 }
 
 /** Leases threads and starts the replicas for `opts.workers` (null, null: one thread, as before). */
 async function startDataParallel(
   opts: FitOptions,
+  optimizerSpec: OptimizerSpec,
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   progress: Progress,
@@ -403,7 +486,7 @@ async function startDataParallel(
       replicas: lease.threads,
       model,
       optimizer,
-      optimizerSpec: opts.optimizer,
+      optimizerSpec,
       loss: opts.loss,
       xShape: opts.train.xShape,
       ySize: opts.train.yDim,

@@ -18,6 +18,7 @@ import { registerTrainingKernels } from '../backend/kernels/register.js';
 import { SharedGroup, type GroupBuffers } from '../backend/workers/shared-sync.js';
 import type { LossName } from './losses.js';
 import { makeOptimizer, type OptimizerSpec } from './optimizers.js';
+import { importMovingStatistics, type BatchNormMovingState } from '../models/batchnorm-statistics.js';
 import { CMD, CMD_DIGEST, CMD_SHUTDOWN, CMD_STEP, Replica, SEQ, type StepBuffers, type StepLayout } from './replica-step.js';
 
 export interface ReplicaWorkerData {
@@ -28,6 +29,7 @@ export interface ReplicaWorkerData {
   backend: string;
   topology: string;
   weights: { shape: number[]; data: Float32Array }[];
+  batchNorm: BatchNormMovingState[];
   optimizerSpec: OptimizerSpec;
   optimizerState: { name: string; shape: number[]; data: Float32Array }[];
   loss: LossName;
@@ -48,6 +50,7 @@ async function setup(): Promise<Replica> {
   for (const m of data.imports) await import(m);
   const model = await tf.models.modelFromJSON(JSON.parse(data.topology) as tf.io.ModelJSON['modelTopology'] as never);
   model.setWeights(data.weights.map((w) => tf.tensor(w.data, w.shape)));
+  importMovingStatistics(model, data.batchNorm);
   const optimizer = makeOptimizer(data.optimizerSpec);
   if (data.optimizerState.length) {
     await optimizer.setWeights(data.optimizerState.map((w) => ({ name: w.name, tensor: tf.tensor(w.data, w.shape) })));

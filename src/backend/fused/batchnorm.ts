@@ -100,6 +100,8 @@ export interface BatchNormTrainResult {
   mean: Float32Array;
   /** Biased batch variance per channel (as tfjs-layers uses for its moving average). */
   variance: Float32Array;
+  /** Rows the statistics were taken over (all replicas' when synchronised): Keras' sample size. */
+  count: number;
 }
 
 /**
@@ -114,7 +116,7 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor | null, beta: tf.T
   if (beta && beta.size !== C) throw new Error(`batchNormTrain: beta has ${beta.size} values, x has ${C} channels`);
   const ctx = replicaContext();
   const sync = ctx !== null && ctx.size > 1 && ctx.syncBatchNorm;
-  const stats = { mean: new Float32Array(C), variance: new Float32Array(C) };
+  const stats = { mean: new Float32Array(C), variance: new Float32Array(C), count: rows };
 
   const op = tf.customGrad((...args: unknown[]) => {
     const [xt, gt, bt] = args as tf.Tensor[];
@@ -126,6 +128,7 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor | null, beta: tf.T
     sum[C] = rows;
     if (sync) ctx.allReduceSum(sum);
     const n = sum[C];
+    stats.count = n;
     const mean = new Float64Array(C);
     for (let c = 0; c < C; c++) mean[c] = sum[c] / n;
     const sq = new Float64Array(C);

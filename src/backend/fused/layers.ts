@@ -5,9 +5,10 @@
  *
  * - BatchNormalization in training mode (channel axis last) -> one op with
  *   its own gradient (./batchnorm.ts), synchronised over data-parallel
- *   replicas when asked; the moving mean / variance are updated exactly as
- *   tfjs-layers does (biased batch variance, momentum). Inference mode and
- *   other axes keep the stock code.
+ *   replicas when asked; the moving mean / variance follow the layer's rule
+ *   (./moving-statistics.ts: tfjs-layers' own by default, or Keras 2.2.4 on
+ *   TensorFlow 1.x's), from the statistics of the whole batch. Inference
+ *   mode and other axes keep the stock code.
  * - GRU without masks, initial or returned states, statefulness or dropout
  *   -> one op for the whole sequence (./gru.ts), in training and inference
  *   (also inside Bidirectional, which calls its two GRUs' `call`).
@@ -26,6 +27,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTrain } from './batchnorm.js';
+import { updateMovingStatistics, type MovingStatisticsRule } from './moving-statistics.js';
 import { fusedDropout } from './dropout.js';
 import { gruSequence, type GruActivation, type GruRecurrentActivation } from './gru.js';
 import { replicaContext } from './replica.js';
@@ -52,6 +54,7 @@ interface BnLayer {
   beta?: LayerVar | null;
   movingMean: LayerVar;
   movingVariance: LayerVar;
+  movingStatistics?: MovingStatisticsRule | null;
 }
 
 interface Named {
@@ -94,14 +97,6 @@ function fusedBackend(): boolean {
   return enabled && backendKind() !== 'other';
 }
 
-function movingAverage(variable: LayerVar, value: Float32Array, momentum: number): void {
-  tf.tidy(() => {
-    const decay = 1 - momentum;
-    const orig = variable.read();
-    variable.write(tf.sub(orig, tf.mul(tf.sub(orig, tf.tensor1d(value)), decay)));
-  });
-}
-
 function bnCall(original: CallFn): CallFn {
   return function (this: unknown, inputs, kwargs) {
     const layer = this as BnLayer;
@@ -114,8 +109,7 @@ function bnCall(original: CallFn): CallFn {
       const gamma = layer.gamma ? layer.gamma.read() : null;
       const beta = layer.beta ? layer.beta.read() : null;
       const r = batchNormTrain(input, gamma, beta, layer.epsilon);
-      movingAverage(layer.movingMean, r.mean, layer.momentum);
-      movingAverage(layer.movingVariance, r.variance, layer.momentum);
+      updateMovingStatistics(layer, r.mean, r.variance, r.count);
       return r.y;
     });
   };
