@@ -40,6 +40,7 @@ export interface GpuLimits {
   maxComputeInvocationsPerWorkgroup: number;
   maxComputeWorkgroupSizeX: number;
   maxComputeWorkgroupsPerDimension: number;
+  maxStorageBuffersPerShaderStage: number;
 }
 
 export interface GpuDeviceLike {
@@ -101,14 +102,15 @@ function mib(n: number): string {
 
 /**
  * "vendor nvidia, architecture hopper, device NVIDIA H100 ..., driver NVIDIA 550.x (vulkan);
- * limits: buffer 2.0 GiB, storage binding 128 MiB, 1024 invocations/workgroup, workgroup memory 32 KiB".
+ * limits: buffer 2.0 GiB, storage binding 128 MiB, 1024 invocations/workgroup, workgroup memory 32 KiB, 16 storage buffers/stage".
  */
 export function describeAdapter(info: GpuAdapterInfo, limits: GpuLimits, route: Route): string {
   const v = (s: string) => (s && s.trim() !== '' ? s.trim() : '?');
   return (
     `vendor ${v(info.vendor)}, architecture ${v(info.architecture)}, device ${v(info.device)}, driver ${v(info.description)} (${route}); ` +
     `limits: buffer ${mib(limits.maxBufferSize)}, storage binding ${mib(limits.maxStorageBufferBindingSize)}, ` +
-    `${limits.maxComputeInvocationsPerWorkgroup} invocations/workgroup, workgroup memory ${Math.round(limits.maxComputeWorkgroupStorageSize / 1024)} KiB`
+    `${limits.maxComputeInvocationsPerWorkgroup} invocations/workgroup, workgroup memory ${Math.round(limits.maxComputeWorkgroupStorageSize / 1024)} KiB, ` +
+    `${limits.maxStorageBuffersPerShaderStage} storage buffers/stage`
   );
 }
 

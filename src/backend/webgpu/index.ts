@@ -14,7 +14,8 @@
  *   level the OpenGL route needs, and it pushes a nested array
  *   ['bgra8unorm-storage'] into requiredFeatures, which Dawn rejects).
  * - Two stock kernels are wrong for training and are replaced on 'webgpu'
- *   (./kernels.ts): MaxPoolGrad (ties) and AvgPoolGrad ('same' borders).
+ *   (./kernels.ts): MaxPoolGrad (ties) and AvgPoolGrad ('same' borders);
+ *   AddN is split into chunks the device can bind.
  * - The device asks for the adapter's own limits for buffer sizes and
  *   workgroups (as tfjs does), so large convolutions fit.
  * - Synchronous reads (dataSync) do not work in Node: tfjs-webgpu's readSync
@@ -117,6 +118,8 @@ export async function tryWebgpu(opts: { allowSoftware: boolean }): Promise<Webgp
         maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
         maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
         maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+        // Kernels with many inputs (AddN) bind one storage buffer each.
+        maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
       },
     });
   } catch (e) {
@@ -131,7 +134,7 @@ export async function tryWebgpu(opts: { allowSoftware: boolean }): Promise<Webgp
   });
   held = h;
   tf.registerBackend('webgpu', () => new pkg.WebGPUBackend(device, found.adapter.info), 1);
-  registerWebgpuTrainingKernels(); // corrected MaxPoolGrad / AvgPoolGrad (./kernels.ts)
+  registerWebgpuTrainingKernels(l.maxStorageBuffersPerShaderStage); // corrected MaxPoolGrad / AvgPoolGrad, chunked AddN (./kernels.ts)
   try {
     if (!(await tf.setBackend('webgpu'))) {
       releaseWebgpu();

@@ -14,6 +14,11 @@
  *   the forward AvgPool divides by the number of non-padded elements (the
  *   stock wasm and cpu backends have the same bug; see
  *   ../kernels/pool-grad.ts): off by up to 75% at the borders.
+ * - AddN binds every input as a storage buffer, so summing more inputs than
+ *   the device's maxStorageBuffersPerShaderStage allows (minus the output)
+ *   fails to build its pipeline; the gradient of a variable used by many
+ *   layers (hu2020-resnet: 38 terms) does that, and tfjs then reads zeros.
+ *   Replaced by stock AddN on chunks that fit.
  * The forward pools, convolutions (and their gradients), batch norm,
  * activations, GRU, dense, softmax and the losses matched the cpu backend.
  *
@@ -151,11 +156,32 @@ function asTensor(t: tf.TensorInfo | undefined): tf.Tensor4D {
 
 const displaced = new Map<string, tf.KernelConfig | null>();
 
-/** Registers the replacement kernels on 'webgpu' (idempotent); returns their names. */
-export function registerWebgpuTrainingKernels(): string[] {
-  const table: Record<string, (inputs: tf.NamedTensorInfoMap, attrs: Attrs) => tf.Tensor> = {
-    MaxPoolGrad: (inp, a) => maxPoolGrad(asTensor(inp.dy), asTensor(inp.input), asTensor(inp.output), a),
-    AvgPoolGrad: (inp, a) => avgPoolGrad(asTensor(inp.dy), asTensor(inp.input), a),
+/**
+ * AddN over at most `maxInputs` inputs per stock kernel call: chunks are
+ * summed by the stock kernel, then the partial sums (recursively).
+ */
+function addNChunked(args: tf.KernelConfig['kernelFunc'] extends (a: infer A) => unknown ? A : never, maxInputs: number): tf.TensorInfo {
+  const stock = displaced.get('AddN');
+  if (!stock) throw new Error('AddN (audio-aug-lab webgpu kernel): the stock kernel is not registered');
+  const list = args.inputs as unknown as tf.TensorInfo[];
+  if (list.length <= maxInputs) return stock.kernelFunc(args) as tf.TensorInfo;
+  return tf.tidy(() => {
+    const parts: tf.Tensor[] = [];
+    for (let k = 0; k < list.length; k += maxInputs) parts.push(tf.addN(list.slice(k, k + maxInputs).map(asTensor)));
+    return tf.addN(parts);
+  });
+}
+
+/**
+ * Registers the replacement kernels on 'webgpu' (idempotent); returns their
+ * names. `maxStorageBuffers`: the device's maxStorageBuffersPerShaderStage.
+ */
+export function registerWebgpuTrainingKernels(maxStorageBuffers = 8): string[] {
+  const maxAddN = Math.max(2, maxStorageBuffers - 1);
+  const table: Record<string, (args: Parameters<tf.KernelConfig['kernelFunc']>[0]) => tf.TensorInfo> = {
+    MaxPoolGrad: ({ inputs: inp, attrs: a }) => maxPoolGrad(asTensor(inp.dy), asTensor(inp.input), asTensor(inp.output), a as unknown as Attrs),
+    AvgPoolGrad: ({ inputs: inp, attrs: a }) => avgPoolGrad(asTensor(inp.dy), asTensor(inp.input), a as unknown as Attrs),
+    AddN: (args) => addNChunked(args, maxAddN),
   };
   if (displaced.size > 0) return Object.keys(table);
   for (const [kernelName, f] of Object.entries(table)) {
@@ -165,7 +191,7 @@ export function registerWebgpuTrainingKernels(): string[] {
     tf.registerKernel({
       kernelName,
       backendName: 'webgpu',
-      kernelFunc: ({ inputs, attrs }) => f(inputs, attrs as unknown as Attrs),
+      kernelFunc: f,
     });
   }
   return Object.keys(table);

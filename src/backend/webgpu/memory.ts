@@ -38,7 +38,7 @@ export async function explainGpuTrouble<T>(f: () => Promise<T>, what: () => stri
       : errors.lost
         ? `the GPU device was lost during ${what()}`
         : /larger than the maximum|exceeds|limit/i.test(first)
-          ? `a buffer of ${what()} is larger than the GPU allows (${first})`
+          ? `${what()} needs more than a limit of the GPU allows (${first})`
           : `the GPU reported an error during ${what()} (${first})`;
     throw new BackendMemoryError(`${head}${live}. Adapter: ${adapter}. Results of this step are not valid. ${REMEDY}`);
   }
