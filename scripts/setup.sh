@@ -14,10 +14,14 @@
 #                   cleanly when not; measured on the wei2018 CRNN (batch 44,
 #                   2 cores, bench/train.ts) they take training from ~11 to
 #                   ~60 samples/s.
+#   libegl1         EGL loader: the optional webgpu backend's OpenGL ES route (Dawn over EGL)
+#   libegl-mesa0    Mesa's EGL driver: gives that route a software adapter (llvmpipe)
+#                   where there is no GPU, so the webgpu tests run (never chosen automatically)
+#   libgl1-mesa-dri Mesa's llvmpipe driver itself
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3-numpy python3-scipy jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel build-essential libopenblas-dev)
+APT_PACKAGES=(python3-numpy python3-scipy jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel build-essential libopenblas-dev libegl1 libegl-mesa0 libgl1-mesa-dri)
 
 if [ "${SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   missing=()
