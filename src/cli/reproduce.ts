@@ -17,6 +17,7 @@ import { AudioAugLabError, FileAccessError, MissingFileError, UsageError } from 
 import type { JobContext } from '../reproduce/pipelines/types.js';
 import { EXIT, exitCodesHelp, parseCommandArgs, runCommand } from './command.js';
 import { checkOutputDir } from './files.js';
+import { FRAMEWORKS, isFrameworkName, type FrameworkName } from '../train/framework-profile.js';
 
 export const summary = 'rerun a paper (smoke | quick | full) and report published vs measured, cell by cell';
 
@@ -40,9 +41,8 @@ const HELP = `usage: audio-aug-lab reproduce <paper> [options]
   --threads-per-job N threads each job trains with as data-parallel replicas (default 1;
                       results are bit-identical only for the same N)
   --in-process        run jobs in this process (no workers)
-  --backend NAME      tensorflow | webgpu | wasm | cpu: force one (sets AUDIO_AUG_LAB_BACKEND;
-                      webgpu also takes a software adapter). Default: the first that loads of
-                      tfjs-node-gpu, webgpu on a hardware GPU, tfjs-node, wasm, cpu
+  --framework NAME    train every job under this framework profile (${FRAMEWORKS.join(' | ')})
+                      instead of its config's; results record it (use its own --results)
   --no-cache          recompute features instead of reading the feature cache
   --no-report         do not write the report files
 
@@ -87,7 +87,7 @@ async function command(argv: string[]): Promise<number> {
       parallel: { type: 'string' },
       'threads-per-job': { type: 'string' },
       'in-process': { type: 'boolean', default: false },
-      backend: { type: 'string' },
+      framework: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
       'no-report': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -115,6 +115,9 @@ async function command(argv: string[]): Promise<number> {
     return Number(t);
   });
   const selection = { only, seeds };
+  if (values.framework !== undefined && !isFrameworkName(values.framework)) {
+    throw new UsageError(`--framework must be one of ${FRAMEWORKS.join(', ')}, got '${values.framework}'`);
+  }
   const shard: Shard = asUsage(() => resolveShard(values.shard));
   const total = threadBudget();
   const threadsPerJob = positiveInt(values['threads-per-job'], '--threads-per-job') ?? 1;
@@ -135,6 +138,7 @@ async function command(argv: string[]): Promise<number> {
     workDir: resolve(values['work-dir'] ?? join(resultsDir, 'work')),
     noCache: values['no-cache'],
     trainWorkers: threadsPerJob,
+    framework: values.framework as FrameworkName | undefined,
   };
   const log = (l: string) => process.stderr.write(`${l}\n`);
   const pipeline = await pipelineFor(paper);
@@ -145,11 +149,7 @@ async function command(argv: string[]): Promise<number> {
   // 2. The work.
   const note = pipeline.describeData?.({ ...ctx, log }, budget);
   if (note) console.log(note);
-  const { initBackend, BACKEND_ENV, CHOOSABLE_BACKENDS } = await import('../backend/index.js');
-  if (values.backend !== undefined) {
-    if (!(CHOOSABLE_BACKENDS as readonly string[]).includes(values.backend)) throw new UsageError(`--backend must be one of ${CHOOSABLE_BACKENDS.join(', ')}`);
-    process.env[BACKEND_ENV] = values.backend; // worker processes inherit the choice
-  }
+  const { initBackend } = await import('../backend/index.js');
   const backend = await initBackend();
   if (values.plan) {
     const { measureConvGflops } = await import('../reproduce/throughput.js');

@@ -2,7 +2,7 @@
  * Result files: one JSON per finished job at
  * `<resultsDir>/<budget>/<paper>/<experiment>/fold-<f>-seed-<s>.json`, with
  * metrics, raw per-clip scores, the config as run, seed, code version,
- * backend, data status and duration.
+ * backend, the training framework profile, data status and duration.
  *
  * Nothing finished is overwritten or lost: a job is claimed by creating
  * `<file>.lock` exclusively (so shards and worker processes sharing a results
@@ -16,6 +16,7 @@ import { dirname, join, relative } from 'node:path';
 import os from 'node:os';
 import type { Job } from './experiments.js';
 import type { Provenance } from './provenance.js';
+import type { FrameworkName } from '../train/framework-profile.js';
 
 export interface DataStatus {
   dataset: string;
@@ -37,6 +38,11 @@ export interface JobResult {
   config: unknown;
   data: DataStatus;
   backend: string;
+  /**
+   * Whose training semantics the job followed (src/train/framework-profile.ts;
+   * also `config.framework`). Absent in files from before profiles: tfjs.
+   */
+  framework?: FrameworkName;
   provenance: Provenance;
   startedAt: string;
   seconds: number;

@@ -23,6 +23,7 @@ export async function runOneJob(job: Job, resultsDir: string, ctx: JobContext, b
     const exp = loadExperiments(job.paper).find((e) => e.id === job.experiment);
     if (!exp) throw new InvalidParameterError(`no experiment ${job.experiment} for ${job.paper}`);
     const budgeted = applyBudget(exp, job.budget);
+    if (ctx.framework) budgeted.framework = ctx.framework;
     const pipeline = await pipelineFor(job.paper);
     const started = new Date();
     const t0 = performance.now();
@@ -36,6 +37,7 @@ export async function runOneJob(job: Job, resultsDir: string, ctx: JobContext, b
       config: budgeted,
       data: pipeline.dataStatus(exp, ctx),
       backend: (ctx.trainWorkers ?? 1) > 1 ? `${backend}; ${ctx.trainWorkers} data-parallel replicas` : backend,
+      framework: budgeted.framework,
       provenance: codeVersion(),
       startedAt: started.toISOString(),
       seconds: (performance.now() - t0) / 1000,

@@ -833,6 +833,7 @@ async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promi
     dropRemainder: passes === 2,
     loss: 'categoricalCrossentropy',
     optimizer: exp.training.optimizer,
+    framework: exp.framework,
     schedule,
     seed: job.seed,
     augment,

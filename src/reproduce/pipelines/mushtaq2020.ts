@@ -234,6 +234,7 @@ async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promi
     batchSize: exp.training.batchSize,
     loss: 'categoricalCrossentropy',
     optimizer: exp.training.optimizer,
+    framework: exp.framework,
     schedule: exp.training.schedule,
     seed: job.seed,
     augment: onlineAugment(exp.augment.online, job.seed, { nChannels: 1, nFreq: size.height, nTime: size.width }, null),

@@ -5,6 +5,7 @@
 import type { BudgetName, Experiment } from '../experiment-schema.js';
 import type { Job } from '../experiments.js';
 import type { DataStatus, JobResult } from '../results.js';
+import type { FrameworkName } from '../../train/framework-profile.js';
 
 export type BudgetedExperiment = Experiment & { budget: BudgetName; maxClipsPerClass?: number };
 
@@ -22,6 +23,11 @@ export interface JobContext {
    * same N (the result file's backend line records it).
    */
   trainWorkers?: number;
+  /**
+   * Run every job under this framework profile instead of its config's
+   * (`reproduce --framework`); the result records the one used.
+   */
+  framework?: FrameworkName;
   log: (line: string) => void;
 }
 

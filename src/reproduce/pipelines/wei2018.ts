@@ -369,6 +369,7 @@ async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promi
     batchSize: exp.training.batchSize,
     loss: 'binaryCrossentropy',
     optimizer: exp.training.optimizer,
+    framework: exp.framework,
     schedule: exp.training.schedule,
     seed: job.seed,
     augment: onlineMixing(exp.augment.online, job.seed),
