@@ -43,6 +43,9 @@ const HELP = `usage: audio-aug-lab reproduce <paper> [options]
   --in-process        run jobs in this process (no workers)
   --framework NAME    train every job under this framework profile (${FRAMEWORKS.join(' | ')})
                       instead of its config's; results record it (use its own --results)
+  --backend NAME      tensorflow | webgpu | wasm | cpu: force one (sets AUDIO_AUG_LAB_BACKEND;
+                      webgpu also takes a software adapter). Default: the first that loads of
+                      tfjs-node-gpu, webgpu on a hardware GPU, tfjs-node, wasm, cpu
   --no-cache          recompute features instead of reading the feature cache
   --no-report         do not write the report files
 
@@ -88,6 +91,7 @@ async function command(argv: string[]): Promise<number> {
       'threads-per-job': { type: 'string' },
       'in-process': { type: 'boolean', default: false },
       framework: { type: 'string' },
+      backend: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
       'no-report': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -149,7 +153,11 @@ async function command(argv: string[]): Promise<number> {
   // 2. The work.
   const note = pipeline.describeData?.({ ...ctx, log }, budget);
   if (note) console.log(note);
-  const { initBackend } = await import('../backend/index.js');
+  const { initBackend, BACKEND_ENV, CHOOSABLE_BACKENDS } = await import('../backend/index.js');
+  if (values.backend !== undefined) {
+    if (!(CHOOSABLE_BACKENDS as readonly string[]).includes(values.backend)) throw new UsageError(`--backend must be one of ${CHOOSABLE_BACKENDS.join(', ')}`);
+    process.env[BACKEND_ENV] = values.backend; // worker processes inherit the choice
+  }
   const backend = await initBackend();
   if (values.plan) {
     const { measureConvGflops } = await import('../reproduce/throughput.js');
