@@ -184,6 +184,15 @@ export class DataParallel {
     return { loss, pred: replica.preds.slice(0, batch.n * layout.outDim) };
   }
 
+  /**
+   * The gradients the last `step` applied (summed over the replicas), one
+   * per trainable variable of the model in order, null where a variable got
+   * none: what one process computes on the whole batch (tests compare them).
+   */
+  lastGradients(): (Float32Array | null)[] {
+    return this.replica.appliedGradients();
+  }
+
   /** Digests of every replica's weights (equal when the replicas are identical). */
   digests(): string[] {
     this.post(CMD_DIGEST);

@@ -9,13 +9,18 @@
  * and backward on them inside a replica context (../backend/fused/replica.ts:
  * synchronised batch-norm statistics, whole-batch dropout masks), with its
  * loss weighted by rows / batch (replica 0 also adds the weight penalties),
- * so the replicas' gradients SUM to the gradient of the whole batch. The
+ * so the replicas' gradients SUM to the gradient of the whole batch (each
+ * op's parameter gradient is the replica's share: the synchronised batch
+ * norm takes gamma's and beta's from its own rows' sums). The
  * gradients are exchanged through shared memory (double-buffered by step
  * parity), every replica sums them in replica order (bit-identical sums)
  * and applies the same optimizer step: the replicas stay bit-identical.
  *
  * A batch with fewer rows than replicas runs "solo": replica 0 computes on
- * all of it and the others only apply its gradients.
+ * all of it; the others run the same forward pass on the same rows too,
+ * only for what a forward pass leaves in the layers (batch-norm moving
+ * statistics and any state their rule keeps), and all apply replica 0's
+ * gradients, so the replicas stay identical.
  */
 import * as tf from '@tensorflow/tfjs';
 import { withReplicaContext } from '../backend/fused/replica.js';
@@ -150,26 +155,28 @@ export class Replica {
     setLearningRate(this.optimizer, this.params[0]);
     const P = layout.params;
     const slot = (k: number) => ((seq & 1) * size + k) * P;
-    const active = mode === MODE_ALL || rank === 0;
+    const solo = mode === MODE_SOLO;
     const mine = this.grads.subarray(slot(rank), slot(rank) + P);
-    if (active) {
-      const groupSize = mode === MODE_ALL ? size : 1;
-      const { offset, count } = shardOf(n, groupSize, rank);
-      const weight = count / n;
-      const ctx = {
-        rank,
-        size: groupSize,
-        batchOffset: offset,
-        batchTotal: n,
-        syncBatchNorm: this.syncBatchNorm,
-        allReduceSum: (v: Float64Array) => group.allReduceSum(v),
-      };
-      const stream = rng ?? Rng.fromState(this.rngState());
-      const { xSize, ySize, outDim } = layout;
+    // A solo step runs the whole batch on every replica as a group of one.
+    const groupSize = solo ? 1 : size;
+    const { offset, count } = shardOf(n, groupSize, solo ? 0 : rank);
+    const weight = count / n;
+    const ctx = {
+      rank: solo ? 0 : rank,
+      size: groupSize,
+      batchOffset: offset,
+      batchTotal: n,
+      syncBatchNorm: this.syncBatchNorm,
+      allReduceSum: (v: Float64Array) => group.allReduceSum(v),
+    };
+    const stream = rng ?? Rng.fromState(this.rngState());
+    const { xSize, ySize, outDim } = layout;
+    const rows = () => tf.tensor(this.x.slice(offset * xSize, (offset + count) * xSize), [count, ...layout.xShape]);
+    if (!solo || rank === 0) {
       const lossValue = withReplicaContext(ctx, () =>
         withSeededMathRandom(stream, () =>
           tf.tidy(() => {
-            const x = tf.tensor(this.x.slice(offset * xSize, (offset + count) * xSize), [count, ...layout.xShape]);
+            const x = rows();
             const y = tf.tensor2d(this.y.slice(offset * ySize, (offset + count) * ySize), [count, ySize]);
             const { value, grads } = tf.variableGrads(() => {
               const pred = this.model.apply(x, { training: true }) as tf.Tensor;
@@ -191,6 +198,16 @@ export class Replica {
       );
       this.losses[rank] = lossValue;
     } else {
+      // Solo step, another replica: replica 0's forward pass on the same
+      // rows, for the state it leaves in the layers (batch-norm moving
+      // statistics); no loss, no gradient (replica 0's is applied).
+      withReplicaContext(ctx, () =>
+        withSeededMathRandom(stream, () =>
+          tf.tidy(() => {
+            this.model.apply(rows(), { training: true });
+          }),
+        ),
+      );
       this.losses[rank] = 0;
     }
     group.barrier('gradient exchange');
@@ -210,6 +227,14 @@ export class Replica {
       });
       this.optimizer.applyGradients(map);
     });
+  }
+
+  /**
+   * Copies of the summed gradients the last step applied, one per trainable
+   * variable in model order (null where the variable got no gradient).
+   */
+  appliedGradients(): (Float32Array | null)[] {
+    return this.trainable.map((_, i) => (this.present[i] ? this.total.slice(this.offsets[i], this.offsets[i + 1]) : null));
   }
 
   /** FNV-1a digest of every weight's float32 bits (trainable and not), written to shared memory. */

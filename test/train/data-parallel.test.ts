@@ -2,12 +2,15 @@
  * fit's data-parallel option (`workers`, src/train/data-parallel.ts):
  * N workers follow one worker's loss curve on the same seed (synchronised
  * batch-norm statistics, whole-batch dropout masks), including uneven splits
- * and a last batch smaller than the number of workers; the replicas stay
+ * and a last batch smaller than the number of workers; under SGD with
+ * momentum (which, unlike Adam, shows a wrongly scaled gradient) they end
+ * with one worker's weights; the replicas stay
  * bit-identical; per-worker statistics are a working option that trains
  * differently; the threads come from the global budget and go back; a
  * failing worker fails the fit with its message; resume works; and no
  * worker outlives its process (killed, crashed or finished). The last test
  * runs the wei2018 CRNN (reduced time axis) at batch 44 on wasm.
+ * ./data-parallel-gradients.test.ts compares every gradient tensor.
  *
  * The thread budget is set to 2 here when unset (it is read once, lazily),
  * so the workers are exercised even on a 1-core machine.
@@ -25,7 +28,7 @@ import { arrayDataset } from '../../src/train/batches.js';
 import { buildWei2018Crnn } from '../../src/models/wei2018-crnn.js';
 import { liveWorkerCount } from '../../src/backend/workers/spawn.js';
 import { DataParallel } from '../../src/train/data-parallel.js';
-import { fit, type FitOptions } from '../../src/train/fit.js';
+import { buildSeeded, fit, type FitOptions } from '../../src/train/fit.js';
 import { makeOptimizer } from '../../src/train/optimizers.js';
 import { Rng } from '../../src/util/rng.js';
 import { stripes, tinyModel } from './fixtures/tiny.js';
@@ -89,6 +92,50 @@ describe('fit with workers', () => {
     expect(d3.train).toBeLessThanOrEqual(TOL);
     expect(liveWorkerCount()).toBe(0);
     [one, two].forEach((r) => r.model.dispose());
+  });
+
+  it('with SGD momentum, 3 steps (batches of 7, 7, 2) leave N workers with the weights of 1 worker', async () => {
+    const opts = (): FitOptions => ({
+      ...base(),
+      train: stripes(16, 3),
+      validation: undefined,
+      epochs: 1,
+      optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9 },
+    });
+    const start = buildSeeded(opts().build, opts().seed);
+    const initial = start.getWeights().map((w) => w.dataSync().slice() as Float32Array);
+    const names = start.weights.map((w) => w.originalName);
+    start.dispose();
+    /** Worst over weight tensors (moving statistics included) of max|change_N - change_1| / max|change_1|. */
+    const worstChange = (a: tf.LayersModel, b: tf.LayersModel): { ratio: number; name: string } => {
+      let worst = { ratio: 0, name: '-' };
+      const wb = b.getWeights();
+      a.getWeights().forEach((w, i) => {
+        const da = w.dataSync() as Float32Array;
+        const db = wb[i].dataSync() as Float32Array;
+        let diff = 0;
+        let scale = 0;
+        for (let j = 0; j < da.length; j++) {
+          diff = Math.max(diff, Math.abs(da[j] - db[j]));
+          scale = Math.max(scale, Math.abs(db[j] - initial[i][j]));
+        }
+        expect(scale).toBeGreaterThan(0);
+        if (!(diff / scale <= worst.ratio)) worst = { ratio: diff / scale, name: names[i] };
+      });
+      return worst;
+    };
+    const one = await fit(opts());
+    const results: string[] = [];
+    for (const workers of threadBudget() >= 3 ? [2, 3] : [2]) {
+      const many = await fit({ ...opts(), workers });
+      expect(many.workers).toBe(workers);
+      const w = worstChange(many.model, one.model);
+      results.push(`${workers} workers ${w.ratio.toExponential(2)} (${w.name})`);
+      expect(w.ratio).toBeLessThan(1e-4);
+      many.model.dispose();
+    }
+    console.log(`SGD momentum 0.9, lr 0.1, batches 7 7 2: weight changes vs 1 worker, worst ${results.join('; ')}${threadBudget() >= 3 ? '' : ' (3 workers skipped: budget 2)'}`);
+    one.model.dispose();
   });
 
   it('a last batch with fewer rows than workers runs on one replica, the others apply its update', async () => {

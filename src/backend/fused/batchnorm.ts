@@ -21,7 +21,8 @@
  * before use, in the forward (sum, then squared deviations around the
  * global mean) and in the backward (sum(dy), sum(dy * (x - mean))), so N
  * replicas on slices of a batch compute what one process computes on all
- * of it.
+ * of it. dgamma and dbeta stay each replica's share (its rows' sums, the
+ * global statistics): the replicas' gradients are summed afterwards.
  */
 import * as tf from '@tensorflow/tfjs';
 import { nativeAddon } from '../native/index.js';
@@ -152,21 +153,27 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor | null, beta: tf.T
       const sdy = new Float64Array(2 * C);
       const sdyx = sdy.subarray(C);
       gradSums(viewOf(dy, 'dy'), viewOf(xs, 'x'), rows, C, mean, sdy.subarray(0, C), sdyx);
+      // dGamma and dBeta from this replica's own rows (the global mean and
+      // inverse std): the replicas' parameter gradients are added after the
+      // step (../../train/replica-step.ts), so from the all-reduced sums they
+      // would count N times. dx needs the sums over the whole batch.
+      const dGamma = new Float32Array(C);
+      const dBeta = new Float32Array(C);
+      for (let c = 0; c < C; c++) {
+        dGamma[c] = sdyx[c] * invStd[c];
+        dBeta[c] = sdy[c];
+      }
       if (sync) ctx.allReduceSum(sdy);
       const k = new Float32Array(C);
       const a = new Float32Array(C);
       const bb = new Float32Array(C);
       const mean32 = new Float32Array(C);
-      const dGamma = new Float32Array(C);
-      const dBeta = new Float32Array(C);
       for (let c = 0; c < C; c++) {
         const kc = g[c] * invStd[c];
         k[c] = kc;
         a[c] = (kc * sdy[c]) / n;
         bb[c] = (kc * invStd[c] * invStd[c] * sdyx[c]) / n;
         mean32[c] = mean[c];
-        dGamma[c] = sdyx[c] * invStd[c];
-        dBeta[c] = sdy[c];
       }
       const [dx] = withOutputs([xs.shape], ([dxv]) => gradInput(viewOf(dy, 'dy'), viewOf(xs, 'x'), dxv, rows, C, mean32, k, a, bb));
       return [dx, tf.tensor1d(dGamma), tf.tensor1d(dBeta)];
