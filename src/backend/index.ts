@@ -135,8 +135,10 @@ async function tryTensorflow(gpu: boolean): Promise<Attempt> {
   return { ok: true, description: `${gpu ? 'tensorflow-gpu' : 'tensorflow'} (${pkg.split('/')[1]} ${version}, libtensorflow)` };
 }
 
-/** Folder holding the tfjs-backend-wasm .wasm binaries, resolved on disk. */
+/** Folder holding the tfjs-backend-wasm .wasm binaries, resolved on disk (AUDIO_AUG_LAB_WASM_DIR overrides: the GPU bundle carries them beside its script). */
 export function wasmBinaryDir(): string {
+  const dir = process.env.AUDIO_AUG_LAB_WASM_DIR;
+  if (dir) return dir.endsWith(sep) ? dir : dir + sep;
   return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + sep;
 }
 

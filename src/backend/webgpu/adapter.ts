@@ -23,6 +23,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { importOptional } from './modules.js';
 
 /** The parts of the WebGPU API this folder uses (no dependency on @webgpu/types). */
 export interface GpuAdapterInfo {
@@ -156,13 +157,12 @@ export function loadDawn(): Promise<{ mod: DawnModule; version: string } | { err
   dawn ??= (async () => {
     let version = '?';
     try {
-      version = (require('webgpu/package.json') as { version: string }).version;
+      version = process.env.AUDIO_AUG_LAB_WEBGPU_VERSION ?? (require('webgpu/package.json') as { version: string }).version;
     } catch {
       /* the import below says why */
     }
     try {
-      const name = 'webgpu'; // through a variable: tsc must not need the optional package
-      const mod = (await import(name)) as DawnModule;
+      const mod = await importOptional<DawnModule>('webgpu'); // through a variable: tsc must not need the optional package
       return { mod, version };
     } catch (e) {
       const code = (e as { code?: string } | null)?.code;

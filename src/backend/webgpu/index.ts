@@ -33,6 +33,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { describeAdapter, loadDawn, probeAdapter, type FoundAdapter, type GpuDeviceLike } from './adapter.js';
 import { registerWebgpuTrainingKernels } from './kernels.js';
+import { importOptional } from './modules.js';
 
 export { describeAdapter, isSoftwareAdapter, probeAdapter, sharedLibraryFound } from './adapter.js';
 
@@ -62,8 +63,7 @@ function firstLine(e: unknown): string {
 
 async function loadTfjsWebgpu(): Promise<WebgpuPackage | string> {
   try {
-    const name = '@tensorflow/tfjs-backend-webgpu'; // through a variable: tsc must not need the optional package
-    return (await import(name)) as WebgpuPackage;
+    return await importOptional<WebgpuPackage>('@tensorflow/tfjs-backend-webgpu'); // through a variable: tsc must not need the optional package
   } catch (e) {
     const code = (e as { code?: string } | null)?.code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return 'tfjs-backend-webgpu not installed';
@@ -72,6 +72,7 @@ async function loadTfjsWebgpu(): Promise<WebgpuPackage | string> {
 }
 
 function packageVersion(name: string): string {
+  if (name === '@tensorflow/tfjs-backend-webgpu' && process.env.AUDIO_AUG_LAB_TFJS_WEBGPU_VERSION) return process.env.AUDIO_AUG_LAB_TFJS_WEBGPU_VERSION;
   try {
     return (require(`${name}/package.json`) as { version: string }).version;
   } catch {
