@@ -13,6 +13,8 @@
  *                                              slow stock loops -> block copies / one pass (./reverse-sum.ts)
  *   wasm  Identity                             stock copies every tensor saved for backward -> shares the data
  *                                              (./identity-matmul.ts)
+ *   wasm  Mean (over contiguous axes)          stock accumulates in float32: batch-norm moments off by
+ *                                              up to ~1e-3 -> one pass, float64 accumulation (./mean.ts)
  *   wasm  Conv2D, FusedConv2D, DepthwiseConv2dNative, FusedDepthwiseConv2D
  *                                              stock forward WRONG for 'same' with non-square
  *                                              kernels and strides -> stock kernel, explicit pads
@@ -40,6 +42,7 @@ import { nativeConvFilterGradConfig, nativeConvForwardConfig, nativeConvInputGra
 import { nativeMaxPoolGradConfig } from './native-pool.js';
 import { reverseConfig, sumConfig } from './reverse-sum.js';
 import { nativeBatchMatMulConfig, sharedIdentityConfig } from './identity-matmul.js';
+import { meanConfig } from './mean.js';
 
 type Factory = (backendName: string, stock?: tf.KernelConfig) => tf.KernelConfig;
 
@@ -64,6 +67,7 @@ const WASM_KERNELS: Record<string, Factory> = {
   [tf.Reverse]: (b, stock) => reverseConfig(b, required(tf.Reverse, stock)),
   [tf.Sum]: (b, stock) => sumConfig(b, required(tf.Sum, stock)),
   [tf.Identity]: (_b, stock) => sharedIdentityConfig(required(tf.Identity, stock)),
+  [tf.Mean]: (b, stock) => meanConfig(b, required(tf.Mean, stock)),
 };
 
 // cpu: only where the forward-conv form measured faster than stock (informal,
