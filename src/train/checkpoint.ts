@@ -2,7 +2,9 @@
  * Training checkpoints: model weights (trainable and not, e.g. BatchNorm
  * moving statistics), optimizer state, early-stopping state, history and the
  * epoch, written after every epoch so a killed run resumes where it stopped
- * and ends with the same result as an uninterrupted one.
+ * and ends with the same result as an uninterrupted one. Under the
+ * keras-2.2.4-tf1 framework profile fit adds a `batchNorm` group: TensorFlow's
+ * hidden zero-debias accumulators and step counts (./framework-profile.ts).
  *
  * Layout: `<dir>/epoch-<k>/` holds `state.json` and `tensors.bin`
  * (float32/int32 little-endian, concatenated, described in state.json);

@@ -25,18 +25,24 @@
  * |---|---|---|
  * | SGD with momentum | a = mu a + g; p -= lr a (tfjs-core momentum_optimizer.ts): a learning-rate change rescales the whole accumulated velocity | v = mu v - lr g; p += v (keras/optimizers.py SGD.get_updates, Keras 2.x): lr enters with each gradient |
  * | Adam | p -= lr m_hat / (sqrt(v_hat) + eps), m_hat, v_hat bias-corrected (tfjs-core adam_optimizer.ts) | lr_t = lr sqrt(1 - b2^t) / (1 - b1^t); p -= lr_t m / (sqrt(v) + eps) (keras/optimizers.py Adam.get_updates, Keras 2.x): eps is added to the uncorrected sqrt(v), sqrt(1 - b2) = 0.0316 of the corrected one at step 1 |
- * | Adam epsilon default | 1e-7 (this trainer's default since wei2018; tfjs' own is 1e-8) | K.epsilon() = 1e-7 (keras/backend/common.py; Adam's epsilon=None -> K.epsilon() since Keras 2.1.3, a literal 1e-8 up to 2.1.2) |
+ * | Adam epsilon default | 1e-7 (this trainer's default since wei2018; tfjs' own is 1e-8) | K.epsilon() = 1e-7 (Keras 2.2.4 Adam: epsilon=None -> K.epsilon(), keras/backend/common.py; Keras up to 2.1.2 had a literal 1e-8) |
  * | `decay` (SGD, Adam) | no such argument in tfjs: the trainer scales the rate it sets, lr / (1 + decay * iterations) | lr / (1 + decay * iterations) inside the update, iterations before this step (keras/optimizers.py, Keras 2.x) |
  * | BatchNorm moving variance | biased batch variance (tfjs-layers normalization.ts) | times n / (n - (1 + epsilon)) (keras/layers/normalization.py, Keras 2.1.4-2.2.5, PR #9028) |
  * | BatchNorm moving average | moving -= (moving - batch)(1 - momentum) from the initialisers (mean 0, variance 1) | TensorFlow's zero_debias=True (keras/backend/tensorflow_backend.py moving_average_update, Keras 2.1.3-2.2.5, PR #9003; tensorflow/python/training/moving_averages.py _zero_debias, TF 1.x): the initialisers are forgotten at the first step |
  * | he_normal | truncated normal with std sqrt(2 / fan_in) before truncation (samples: 0.8796x that) (tfjs-layers initializers.ts) | std sqrt(2 / fan_in) / 0.87962566103423978 before truncation (keras/initializers.py VarianceScaling, Keras >= 2.2.0, PR #9963) |
  * | glorot_uniform, orthogonal | same in both | same in both |
  *
- * The version ranges are those of standalone Keras: 2.0.x and 2.1.0-2.1.2
- * have neither BatchNorm change, 2.1.3 only the zero-debiasing, and the
- * Theano and CNTK backends never zero-debias. tf.keras (TensorFlow 2)
- * differs again (no zero-debiasing, its own optimizers) and is not one of
- * these profiles.
+ * Checked against the sources: Keras 2.2.x keras/layers/normalization.py
+ * (the n / (n - (1 + epsilon)) factor) and keras/backend/tensorflow_backend.py
+ * (zero_debias=True), a Keras 2.0-era tensorflow_backend.py (zero_debias=False),
+ * TensorFlow 1.14-era moving_averages.py, Keras 2.x initializers.py with the
+ * 0.8796 correction, Keras 2.3.1 optimizers.py (same SGD / Adam equations as
+ * 2.2.4), hu2020's environment.yml and training scripts. The release
+ * boundaries around them (2.0.x and 2.1.0-2.1.2 without either batch-norm
+ * change, 2.1.3 with only the zero-debiasing, 2.3.x without it; the Theano
+ * and CNTK backends never zero-debias) follow the PRs' dates and are not
+ * needed by the two profiles here. tf.keras (TensorFlow 2) differs again (no
+ * zero-debiasing, its own optimizers) and is not one of these profiles.
  *
  * This module is data only (no tfjs): the optimizers (./optimizers.ts), the
  * BatchNorm layers (../backend/fused/moving-statistics.ts, applied through
