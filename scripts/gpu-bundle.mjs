@@ -46,6 +46,8 @@ step('bundle bench/gpu-check.ts with esbuild', () => {
   execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), [
     join(ROOT, 'bench/gpu-check.ts'),
     '--bundle', '--platform=node', '--format=esm', '--target=node20', '--log-level=warning',
+    // The packages' CommonJS entries, as Node resolves them: one tfjs-core for every package.
+    '--main-fields=main',
     `--outfile=${join(OUT, 'gpu-check.mjs')}`,
     // CommonJS packages inside an ES module bundle call require().
     "--banner:js=import { createRequire as __aalRequire } from 'node:module'; const require = __aalRequire(import.meta.url);",
