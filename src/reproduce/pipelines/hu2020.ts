@@ -1120,7 +1120,7 @@ export const pipeline: PaperPipeline = {
     const found = Object.values(TASKS).map((info) => ({ info, d: realData(info, ctx) }));
     if (found.every((f) => f.d === null)) {
       return budget === 'smoke'
-        ? `hu2020: no TAU 2020 data fetched or under --data-dir: running the smoke budget on TAU-2020-like fixtures built from ESC-50 clips (in the work directory) — a pipeline check, not a reproduction.`
+        ? `hu2020: no TAU 2020 data fetched or under --data-dir: running the smoke budget on TAU-2020-like fixtures built from the embedded ESC-10 sample (22.05 kHz clips upsampled to 44.1 / 48 kHz; in the work directory) — a pipeline check, not a reproduction.`
         : `hu2020: no TAU 2020 data fetched or under --data-dir: the ${budget} budget cannot run (see --plan).`;
     }
     return `hu2020: ${found.map(({ info, d }) => (d ? `${info.dataset} ${d.status.status} (${d.status.root})` : `${info.dataset} not found${budget === 'smoke' ? ' (fixture)' : ''}`)).join('; ')}.`;
