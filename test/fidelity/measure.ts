@@ -27,8 +27,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '../../src/backend/index.js';
 import { installFusedLayers, uninstallFusedLayers } from '../../src/backend/fused/layers.js';
 import { nativeStatus } from '../../src/backend/native/index.js';
-import { getModelEntry } from '../../src/models/registry.js';
-import { makeOptimizer, trainableVariables, type OptimizerSpec } from '../../src/train/optimizers.js';
+import { makeOptimizer, trainableVariables } from '../../src/train/optimizers.js';
 import { Rng } from '../../src/util/rng.js';
 import { CASE_NAMES, fidelityCase, type CaseName } from './cases.js';
 import { fmtErr, gradientErrors, permuteRows, referenceGraph, relErr, resolveAmbiguities, tfjsGradients, worst } from './compare.js';
@@ -59,24 +58,19 @@ if (stockMean) {
 await tf.setBackend('cpu');
 (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
 
-function optimizerSpec(name: CaseName): OptimizerSpec {
-  const o = getModelEntry(name).optimizer as unknown as { name: string; learningRate: number; momentum?: number };
-  return o.name === 'adam' ? { kind: 'adam', lr: o.learningRate } : { kind: 'sgd', lr: o.learningRate, momentum: o.momentum ?? 0.9 };
-}
-
 console.log(`fidelity measurement: wasm Mean ${stockMean ? 'STOCK (float32 accumulation)' : 'audio-aug-lab (float64 accumulation)'}; native kernels: ${nativeStatus().reason}`);
 console.log(`batch ${batch}, width ${width}, ${steps} steps, seed ${seed}; errors: gradients max|a-ref| / layer max|ref|, outputs max|a-ref| / max|ref|`);
 for (const name of cases) {
   const frames = Number(arg('frames', String(FRAMES[name])));
   const c = fidelityCase(name, { batch, frames, width, seed });
-  console.log(`\n${name}: ${c.describe}; optimizer ${JSON.stringify(optimizerSpec(name))}`);
+  console.log(`\n${name}: ${c.describe}; optimizer ${JSON.stringify(c.optimizer)}`);
   for (const backend of backends) {
     for (const path of paths) {
       await tf.setBackend(backend);
       if (path === 'stock') uninstallFusedLayers();
       else installFusedLayers();
       const model = c.build();
-      const optimizer = makeOptimizer(optimizerSpec(name));
+      const optimizer = makeOptimizer(c.optimizer);
       const vars = trainableVariables(model);
       const rng = new Rng(`perm|${seed}`);
       const parts: string[] = [];

@@ -10,18 +10,22 @@
  * (a) forward: the training-mode output (batch statistics) and the
  *     inference-mode output (moving statistics) on every backend and path;
  * (b) gradients: the float64 reference's own gradient against central
- *     differences of its forward along 3 seeded random directions; then
- *     tfjs' gradients (the training loss fit() minimises: data loss +
- *     weight penalties) against the reference, every coordinate;
+ *     differences of its forward along 3 seeded random directions; tfjs'
+ *     gradients (the training loss fit() minimises: data loss + weight
+ *     penalties) against the reference, every coordinate; and central
+ *     differences on 200 seeded coordinates of EVERY weight tensor (all of
+ *     a smaller one) against the reference's gradient and tfjs' (wasm,
+ *     default path), at batch 2 and the smallest inputs the models take
+ *     (the float64 forward runs twice per coordinate);
  * (c) backends: wasm and cpu, each on the default path (the fused layers
  *     of src/backend/fused/) and on the stock tfjs-layers path
  *     (AUDIO_AUG_LAB_FUSED=0, uninstallFusedLayers()).
- * With AUDIO_AUG_LAB_FIDELITY=full also:
- *     central differences on 200 seeded coordinates of EVERY weight tensor
- *     (all of a smaller one), against the reference's gradient and against
- *     tfjs' (wasm, default path), at batch 2 and the smallest sizes the
- *     models allow (the float64 forward runs twice per coordinate); and the
- *     comparisons again with the native (OpenBLAS) kernels off.
+ * With AUDIO_AUG_LAB_FIDELITY=full also: the 200-coordinate central
+ * differences at the sizes of (a); three optimizer steps (the registry's
+ * optimizer) on each backend and path, with the gradients checked at the
+ * weights every step reaches (real upstream gradients: the drift issue 13
+ * found showed at steps 2-3); and (a)-(c) with the native (OpenBLAS)
+ * kernels off.
  *
  * Error measures (./compare.ts): outputs max|a - ref| / max|ref|; gradient
  * tensors max|a - ref| / (largest |ref| of the tensor's layer: structurally
@@ -55,7 +59,8 @@ import { Rng } from '../../src/util/rng.js';
 import { setupBackends } from '../backend/helpers.js';
 import { itNeeds, type Need } from '../helpers/requires.js';
 import { CASE_NAMES, fidelityCase, type CaseOptions, type FidelityCase } from './cases.js';
-import { fmtErr, gradientErrors, layerOf, layerScales, referenceGraph, relErr, resolveAmbiguities, tfjsGradients, worst, type TfjsStep } from './compare.js';
+import { makeOptimizer, trainableVariables } from '../../src/train/optimizers.js';
+import { fmtErr, layerOf, layerScales, referenceGraph, relErr, resolveAmbiguities, tfjsGradients, worst, type TfjsStep } from './compare.js';
 import { directionalDerivative, type Graph } from './graph64.js';
 
 const FWD_TOL = 2e-5;
@@ -67,7 +72,7 @@ const COORDS = 200;
 const FULL = process.env.AUDIO_AUG_LAB_FIDELITY === 'full';
 const full: Need = {
   path: FULL ? 'full' : null,
-  reason: 'AUDIO_AUG_LAB_FIDELITY=full not set (central differences on 200 coordinates of every weight tensor; native kernels off)',
+  reason: 'AUDIO_AUG_LAB_FIDELITY=full not set (central differences at full test sizes, three optimizer steps, native kernels off)',
 };
 
 /**
@@ -81,7 +86,7 @@ const OPTS: Record<string, CaseOptions> = {
   'mushtaq2020-cnn7': { batch: 4, frames: 32, width: 0.25, seed: 7 },
   'hu2020-mobnet': { batch: 4, frames: 64, width: 0.25, seed: 7 },
 };
-/** Full mode's central differences: the smallest inputs the models take (CNN-7 needs 32 x 32 for its five 2x2 pools, Mobnet 16 frames). */
+/** The always-run central differences: the smallest inputs the models take (CNN-7 needs 32 x 32 for its five 2x2 pools, Mobnet 16 frames). */
 const CD_OPTS: Record<string, CaseOptions> = {
   'wei2018-crnn': { batch: 2, frames: 16, width: 0.25, seed: 7 },
   'mushtaq2020-cnn7': { batch: 2, frames: 32, width: 0.25, seed: 7 },
@@ -128,6 +133,62 @@ function checkGradients(label: string, t: TfjsStep, ref: Graph): void {
   const flips = r.flipped.map((a) => `${a.kind} in ${a.node} (margin ${a.margin.toExponential(1)})`).join(', ');
   console.log(`${label}: gradients worst ${fmtErr(w)}; ${r.ambiguous} decisions within 1e-5${r.flipped.length ? `, ${r.flipped.length} taken as tfjs did: ${flips}` : ''}`);
   for (const e of r.errors) expect(e.err, `${label}: gradient of ${e.name}`).toBeLessThanOrEqual(GRAD_TOL);
+}
+
+/**
+ * Central differences of the float64 loss on COORDS seeded coordinates of
+ * every weight tensor (all of a smaller one), against the reference's own
+ * gradient (REF_TOL) and against tfjs' (wasm, default path; GRAD_TOL), both
+ * relative to the layer's largest gradient. Where tfjs took the other side
+ * of a tau-close decision, its expected value is the central difference
+ * moved by the difference between the two one-sided reference gradients.
+ */
+async function centralDifferenceCheck(name: string, opts: CaseOptions): Promise<void> {
+  await tf.setBackend('wasm');
+  const cd = fidelityCase(name as (typeof CASE_NAMES)[number], opts);
+  const m = cd.build();
+  try {
+    const g = referenceGraph(m, cd);
+    const t = await onPath('wasm', 'default', () => tfjsGradients(m, cd));
+    const plain = g.params.map((p) => Float64Array.from(p.node.grad!));
+    const resolved = resolveAmbiguities(t, g, 12, GRAD_TOL / 10);
+    const oneSided = g.params.map((p) => Float64Array.from(p.node.grad!));
+    const scales = layerScales(g);
+    const rng = new Rng(`coordinates|${name}`);
+    let worstRef = 0;
+    let worstTfjs = 0;
+    let coords = 0;
+    let straddled = 0;
+    const t0 = Date.now();
+    g.params.forEach((p, k) => {
+      const n = p.node.value.length;
+      const idx = n <= COORDS ? [...Array(n).keys()] : (rng.shuffle([...Array(n).keys()]) as number[]).slice(0, COORDS);
+      const d = g.centralDifferences(p, idx, H);
+      const scale = scales.get(layerOf(p.variable))!;
+      const a = t.grads.get(p.variable)!;
+      idx.forEach((i, j) => {
+        if (Number.isNaN(d[j])) {
+          straddled++;
+          return;
+        }
+        coords++;
+        const er = Math.abs(plain[k][i] - d[j]) / scale;
+        const et = Math.abs(a[i] - (d[j] + oneSided[k][i] - plain[k][i])) / scale;
+        worstRef = Math.max(worstRef, er);
+        worstTfjs = Math.max(worstTfjs, et);
+        expect(er, `${name}: reference vs central differences at ${p.variable}[${i}]`).toBeLessThanOrEqual(REF_TOL);
+        expect(et, `${name}: tfjs vs central differences at ${p.variable}[${i}]`).toBeLessThanOrEqual(GRAD_TOL);
+      });
+    });
+    console.log(
+      `${name} (${cd.describe}): central differences at ${coords} coordinates of ${g.params.length} tensors ` +
+        `(${straddled} straddled a kink at every step; ${resolved.flipped.length} decisions taken as tfjs did), ${((Date.now() - t0) / 1000).toFixed(0)} s; ` +
+        `worst: reference ${worstRef.toExponential(2)}, tfjs ${worstTfjs.toExponential(2)}`,
+    );
+    expect(straddled, 'coordinates whose central difference straddled a kink at every step').toBeLessThanOrEqual(coords / 100);
+  } finally {
+    m.dispose();
+  }
 }
 
 for (const name of CASE_NAMES) {
@@ -183,46 +244,37 @@ for (const name of CASE_NAMES) {
       }
     }
 
-    itNeeds(full, `central differences on ${COORDS} coordinates of every weight tensor: the reference and tfjs (wasm, default path)`, async () => {
-      const cd = fidelityCase(name, CD_OPTS[name]);
-      const m = cd.build();
-      try {
-        const g = referenceGraph(m, cd);
-        const t = await onPath('wasm', 'default', () => tfjsGradients(m, cd));
-        const plain = g.params.map((p) => Float64Array.from(p.node.grad!));
-        resolveAmbiguities(t, g);
-        const scales = layerScales(g);
-        const rng = new Rng(`coordinates|${name}`);
-        let worstRef = 0;
-        let worstTfjs = 0;
-        let coords = 0;
-        let straddled = 0;
-        const t0 = Date.now();
-        g.params.forEach((p, k) => {
-          const n = p.node.value.length;
-          const idx = n <= COORDS ? [...Array(n).keys()] : (rng.shuffle([...Array(n).keys()]) as number[]).slice(0, COORDS);
-          const d = g.centralDifferences(p, idx, H);
-          const scale = scales.get(layerOf(p.variable))!;
-          const a = t.grads.get(p.variable)!;
-          idx.forEach((i, j) => {
-            if (Number.isNaN(d[j])) {
-              straddled++;
-              return;
+    it(`central differences on ${COORDS} coordinates of every weight tensor (batch 2, smallest inputs): the reference and tfjs (wasm, default path)`, async () => {
+      await centralDifferenceCheck(name, CD_OPTS[name]);
+    }, 600_000);
+
+    itNeeds(full, `central differences on ${COORDS} coordinates of every weight tensor at the sizes above`, async () => {
+      await centralDifferenceCheck(name, OPTS[name]);
+    }, 3_600_000);
+
+    itNeeds(full, 'three optimizer steps on wasm and cpu, both paths: gradients at the weights each step reaches', async () => {
+      for (const backend of ['wasm', 'cpu'] as const) {
+        for (const path of ['default', 'stock'] as const) {
+          await tf.setBackend(backend);
+          const m = c.build();
+          const optimizer = makeOptimizer(c.optimizer);
+          try {
+            for (let s = 1; s <= 3; s++) {
+              const g = referenceGraph(m, c);
+              const grads = await onPath(backend, path, () => tfjsGradients(m, c));
+              checkGradients(`${name} ${backend} ${path} step ${s}`, grads, g);
+              // (not in onPath: the optimizer's first step creates its slot variables)
+              tf.tidy(() => {
+                const map: Record<string, tf.Tensor> = {};
+                for (const v of trainableVariables(m)) map[v.name] = tf.tensor(grads.grads.get(v.name)!, v.shape);
+                optimizer.applyGradients(map);
+              });
             }
-            coords++;
-            const er = Math.abs(plain[k][i] - d[j]) / scale;
-            // tfjs against central differences, moved to the sides tfjs took at tau-close decisions
-            const et = Math.abs(a[i] - (d[j] + p.node.grad![i] - plain[k][i])) / scale;
-            worstRef = Math.max(worstRef, er);
-            worstTfjs = Math.max(worstTfjs, et);
-            expect(er, `${name}: reference vs central differences at ${p.variable}[${i}]`).toBeLessThanOrEqual(REF_TOL);
-            expect(et, `${name}: tfjs vs central differences at ${p.variable}[${i}]`).toBeLessThanOrEqual(GRAD_TOL);
-          });
-        });
-        console.log(`${name} (${cd.describe}): ${coords} coordinates in ${g.params.length} tensors (${straddled} straddled a kink at every step), ${((Date.now() - t0) / 1000).toFixed(0)} s; worst: reference ${worstRef.toExponential(2)}, tfjs ${worstTfjs.toExponential(2)}`);
-        expect(straddled, 'coordinates whose central difference straddled a kink at every step').toBeLessThanOrEqual(coords / 100);
-      } finally {
-        m.dispose();
+          } finally {
+            optimizer.dispose();
+            m.dispose();
+          }
+        }
       }
     }, 3_600_000);
 
