@@ -14,20 +14,19 @@
  * Tolerance for the small cases: |a - ref| / max(1, |ref|) <= 1e-6.
  */
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { displacedKernel } from '../../src/backend/kernels/register.js';
 import { withoutNative } from '../../src/backend/native/index.js';
 import { blockMean, contiguousReduction } from '../../src/backend/kernels/mean.js';
 import { Rng } from '../../src/util/rng.js';
 import { normal, on, setupBackends, size, worstDiff } from '../backend/helpers.js';
 
-// tfjs-backend-wasm registers its kernels on import: keep its Mean before setupBackends replaces it.
-const stockMean = tf.getKernel(tf.Mean, 'wasm')!;
-
 beforeAll(setupBackends);
 
-/** Runs fn on wasm with the stock Mean kernel in place. */
+/** Runs fn on wasm with the stock Mean kernel (the one registerTrainingKernels displaced) in place. */
 async function withStockMean<T>(fn: () => Promise<T>): Promise<T> {
+  const stockMean = displacedKernel('wasm', tf.Mean);
+  if (!stockMean) throw new Error('mean-kernel.test.ts: registerTrainingKernels did not displace a stock wasm Mean kernel');
   const ours = tf.getKernel(tf.Mean, 'wasm')!;
   tf.unregisterKernel(tf.Mean, 'wasm');
   tf.registerKernel(stockMean);

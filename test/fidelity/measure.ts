@@ -23,8 +23,8 @@
  * images, Mobnet 64 frames (override with --frames).
  */
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '../../src/backend/index.js';
+import { displacedKernel } from '../../src/backend/kernels/register.js';
 import { installFusedLayers, uninstallFusedLayers } from '../../src/backend/fused/layers.js';
 import { nativeStatus } from '../../src/backend/native/index.js';
 import { makeOptimizer, trainableVariables } from '../../src/train/optimizers.js';
@@ -47,10 +47,9 @@ const steps = Number(arg('steps', '3'));
 const seed = Number(arg('seed', '7'));
 const FRAMES: Record<CaseName, number> = { 'wei2018-crnn': 124, 'mushtaq2020-cnn7': 64, 'hu2020-mobnet': 64 };
 
-// tfjs-backend-wasm registered its kernels on import; keep its Mean before initBackend replaces it.
-const wasmStockMean = tf.getKernel(tf.Mean, 'wasm');
 await initBackend({ prefer: 'wasm', quiet: true });
 if (stockMean) {
+  const wasmStockMean = displacedKernel('wasm', tf.Mean);
   if (!wasmStockMean) throw new Error('measure.ts: tfjs-backend-wasm has no Mean kernel to restore');
   tf.unregisterKernel(tf.Mean, 'wasm');
   tf.registerKernel(wasmStockMean);

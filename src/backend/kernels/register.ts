@@ -152,6 +152,15 @@ export function registerTrainingKernels(backendName: string, opts: RegisterOptio
   return [...saved.keys()];
 }
 
+/**
+ * The stock kernel registerTrainingKernels displaced for `kernelName` on
+ * `backendName` (null: there was none; undefined: not replaced / not
+ * registered), e.g. for tests that compare against it.
+ */
+export function displacedKernel(backendName: string, kernelName: string): tf.KernelConfig | null | undefined {
+  return displaced.get(backendName)?.get(kernelName);
+}
+
 /** Restores the stock kernels (or their absence) on `backendName`. */
 export function unregisterTrainingKernels(backendName: string): void {
   const saved = displaced.get(backendName);
