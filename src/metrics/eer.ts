@@ -3,7 +3,7 @@
  * computes it (pafoster/dcase2016_task4 `evaluation_scripts/eer.py`
  * `compute_eer`, identical to the baseline's `src/eer.py`), which calls
  * scikit-learn's `roc_curve(y_true, y_score, drop_intermediate=True)`.
- * The reference values in `../shared/golden/librosa-0.9.2/eer/` were made
+ * The reference values in `test/golden/librosa-0.9.2/eer/` were made
  * with scikit-learn 1.2.1, so the ROC here follows that version:
  *
  * 1. Sort scores in decreasing order; one ROC point per distinct score

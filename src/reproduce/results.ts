@@ -22,7 +22,7 @@ export interface DataStatus {
   dataset: string;
   /** verified: on disk and passing its manifest checksums; fixture: a format
    * fixture built from ESC-50; partial: a subset of the real data (e.g. the
-   * ESC-50 fold-4 clips in ../shared); sample: the embedded sample. */
+   * ESC-50 fold-4 clips, e.g. from $AUDIO_AUG_LAB_DATA/esc50); sample: the embedded sample. */
   status: 'verified' | 'fixture' | 'partial' | 'sample' | 'unverified';
   root: string;
   detail: string;

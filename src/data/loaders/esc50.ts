@@ -4,7 +4,7 @@
  * official folds); source id: `src_file` (the Freesound recording the clip
  * was cut from). ESC-10 is a view: the rows whose esc10 column is True.
  * Audio: `audio/<filename>`. Any other metadata file with the same columns
- * (e.g. the fold-4 subset list in ../shared/data/esc50/meta) can be given.
+ * (e.g. the fold-4 subset list `meta/esc50-fold4-dev.csv` of a partial copy) can be given.
  */
 import { join } from 'node:path';
 import { MetadataError } from '../errors.js';
