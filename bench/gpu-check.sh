@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # GPU check on a machine without Node, npm or network: uses build/gpu-bundle/
 # (npm run gpu-bundle) and the repository's bench/ files; writes one log.
-#   bash bench/gpu-check.sh [--quick]     (--quick: 1 timed step, e.g. on llvmpipe)
+#   bash bench/gpu-check.sh [--quick] [--batch N]
+#     --quick: batch 4 (hu2020-fcnn 1) and 1 timed step per backend, for a software adapter
+#     (llvmpipe); the node part then gets 15 minutes instead of 280 s
+#     (GPU_CHECK_TIMEOUT=SECONDS overrides either).
 # Prints the adapter, runs the webgpu correctness subset, times wei2018-crnn,
 # mushtaq2020-cnn7 and hu2020-fcnn at full size on webgpu and on the CPU
 # path (wasm) with ratios, and the same CRNN in PyTorch on the GPU when
@@ -29,11 +32,14 @@ mkdir -p "$W/dist/linux-x64" "$(dirname "$LOG")"
     echo "== PyTorch: wei2018 CRNN, batch 44, 124 frames, 20 s"
     if timeout 120 python3 bench/gpu-check-torch.py 44 20 124 > "$W/torch.json"; then
       cat "$W/torch.json"; export AUDIO_AUG_LAB_TORCH_JSON="$W/torch.json"
-    else echo "PyTorch run failed"; fi
+    else echo "PyTorch run failed"; export AUDIO_AUG_LAB_TORCH_SKIPPED="bench/gpu-check-torch.py failed"; fi
   else
     echo "== PyTorch: not available (python3 -c 'import torch' failed); skipped"
+    export AUDIO_AUG_LAB_TORCH_SKIPPED="skipped: python3 -c 'import torch' failed"
   fi
-  timeout 280 "$W/node" "$W/gpu-check.mjs" "$@"
+  limit=280
+  case " $* " in *" --quick "*) limit=900 ;; esac
+  timeout "${GPU_CHECK_TIMEOUT:-$limit}" "$W/node" "$W/gpu-check.mjs" "$@"
   rc=$?
   echo "gpu-check: exit $rc after $((SECONDS - t0)) s"
   exit $rc

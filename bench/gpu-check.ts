@@ -7,13 +7,22 @@
  *    gradients, max pool with ties, 'same' average pool, batch norm in
  *    training mode, a 40-input AddN (the kernels test/backend/webgpu-kernels
  *    found wrong or fragile); exit code 1 if any fails;
- * 3. training-step timings at FULL size (the registry's input and batch) of
- *    wei2018-crnn, mushtaq2020-cnn7 and hu2020-fcnn on webgpu and on the CPU
- *    path (wasm with the fused layers; the native addon is not bundled),
- *    with the ratio, and the PyTorch CRNN result when bench/gpu-check.sh
- *    measured one (AUDIO_AUG_LAB_TORCH_JSON).
+ * 3. for each timed model, the batch that fits the adapter's storage-binding
+ *    limit (src/backend/webgpu/memory.ts), as `reproduce --plan` states it;
+ * 4. training-step timings at FULL input size of wei2018-crnn,
+ *    mushtaq2020-cnn7 and hu2020-fcnn: on webgpu with the registry's batch
+ *    (smaller when it does not fit, said in the row), on the CPU path (wasm
+ *    with the fused layers, 1 thread; the native OpenBLAS addon is not
+ *    bundled) with at most 8 per batch (its samples/s hardly depend on the
+ *    batch, and hu2020-fcnn's 32 x 122 MiB of activations would not fit
+ *    wasm's 4 GiB memory); ratios of samples/s; and the PyTorch CRNN result
+ *    when bench/gpu-check.sh measured one (AUDIO_AUG_LAB_TORCH_JSON).
  *
- * usage: gpu-check [--quick]   (--quick: 1 timed step each, for a software adapter)
+ * usage: gpu-check [--quick] [--batch N]
+ *   --quick    for a software adapter (llvmpipe): full-size inputs, batch 4
+ *              (hu2020-fcnn: 1, it needs ~25x the CRNN's work per sample) on
+ *              both paths and 1 timed step each (after 1 warm-up).
+ *   --batch N  this batch for every model on both paths.
  */
 import * as tf from '@tensorflow/tfjs';
 import * as tfjsWebgpu from '@tensorflow/tfjs-backend-webgpu';
@@ -21,7 +30,9 @@ import * as dawn from 'webgpu';
 import { readFileSync } from 'node:fs';
 import { provideModule } from '../src/backend/webgpu/modules.js';
 import { initBackend } from '../src/backend/index.js';
-import { installFusedLayers } from '../src/backend/fused/layers.js';
+import { webgpuLimits } from '../src/backend/webgpu/index.js';
+import { batchThatFits, explainGpuTrouble, tensorSizes } from '../src/backend/webgpu/memory.js';
+import { installFusedLayers, uninstallFusedLayers } from '../src/backend/fused/layers.js';
 import { getModelEntry } from '../src/models/registry.js';
 import { lossFunction } from '../src/train/losses.js';
 import { trainableVariables } from '../src/train/optimizers.js';
@@ -32,6 +43,21 @@ provideModule('webgpu', dawn);
 provideModule('@tensorflow/tfjs-backend-webgpu', tfjsWebgpu);
 
 const quick = process.argv.includes('--quick');
+function batchArg(): number | null {
+  const i = process.argv.indexOf('--batch');
+  if (i < 0) return null;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`gpu-check: --batch needs a positive integer, got '${process.argv[i + 1] ?? ''}'`);
+    process.exit(2);
+  }
+  return n;
+}
+const batchOverride = batchArg();
+const MODELS = ['wei2018-crnn', 'mushtaq2020-cnn7', 'hu2020-fcnn'];
+/** --quick batches (llvmpipe): the full-size hu2020 model needs ~25x the CRNN's work per sample. */
+const QUICK_BATCH: Record<string, number> = { 'wei2018-crnn': 4, 'mushtaq2020-cnn7': 4, 'hu2020-fcnn': 1 };
+const CPU_MAX_BATCH = 8;
 const TOL = 1e-4;
 
 function normal(rng: Rng, n: number): Float32Array {
@@ -98,20 +124,27 @@ async function correctness(): Promise<boolean> {
     });
     rows.push([`${kind}Pool ${pool.join('x')}/${s.join('x')} ${pad}${ties ? ' ties' : ''}: y, dx`, Math.max(worst(y, ref.y), worst(dx, ref.dx)), TOL]);
   }
+  // tf.batchNorm's gradient saves scale and offset, so they must be tensors
+  // (stock tfjs fails in Identity on an undefined scale, on every backend).
   const bnX = normal(rng, 6 * 5 * 7 * 4);
   const bnDy = normal(rng, 6 * 5 * 7 * 4);
+  const bnGamma = Float32Array.from({ length: 4 }, () => rng.uniform(0.5, 1.5));
+  const bnBeta = normal(rng, 4);
   const bn = () => {
     const x = tf.tensor4d(bnX, [6, 5, 7, 4]);
     const dy = tf.tensor4d(bnDy, [6, 5, 7, 4]);
-    const f = (a: tf.Tensor) => {
+    const gamma = tf.tensor1d(bnGamma);
+    const beta = tf.tensor1d(bnBeta);
+    const f = (a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => {
       const { mean, variance } = tf.moments(a, [0, 1, 2]);
-      return tf.batchNorm(a, mean, variance, undefined, undefined, 1e-3);
+      return tf.batchNorm(a, mean, variance, o as tf.Tensor1D, s as tf.Tensor1D, 1e-3);
     };
-    return [f(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), dy)))(x)];
+    const [dx, dGamma, dBeta] = tf.grads((a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(f(a, s, o), dy)))([x, gamma, beta]);
+    return [f(x, gamma, beta), dx, dGamma, dBeta];
   };
-  const [gy, gdx] = await read('webgpu', bn);
-  const [cy, cdx] = await read('cpu', bn);
-  rows.push(['batch norm (batch statistics): y, dx vs cpu', Math.max(worst(gy, cy), worst(gdx, cdx)), TOL]);
+  const gpuBn = await read('webgpu', bn);
+  const cpuBn = await read('cpu', bn);
+  rows.push(['batch norm (batch statistics): y, dx, dGamma, dBeta vs cpu', Math.max(...gpuBn.map((v, i) => worst(v, cpuBn[i]))), TOL]);
   const [sum] = await read('webgpu', () => [tf.addN(Array.from({ length: 40 }, (_, i) => tf.fill([5], i + 1)))]);
   rows.push(['addN of 40 inputs', worst(sum, new Float32Array(5).fill(820)), 0]);
   let ok = true;
@@ -131,35 +164,51 @@ interface Timing {
   samplesPerSecond: number;
 }
 
-async function timeModel(name: string, backend: 'webgpu' | 'wasm', steps: number): Promise<Timing> {
-  await tf.setBackend(backend);
-  if (backend === 'wasm') installFusedLayers();
+function buildFull(name: string): tf.LayersModel {
   const entry = getModelEntry(name);
   const [a, b, c] = entry.inputShape;
-  const batch = entry.batchSize;
-  const model =
-    entry.layout === 'time-freq-channels'
-      ? entry.build({ seed: 1, frames: a, nMels: b, channels: c })
-      : entry.build({ seed: 1, frames: b, nMels: a, channels: c });
+  return entry.layout === 'time-freq-channels'
+    ? entry.build({ seed: 1, frames: a, nMels: b, channels: c })
+    : entry.build({ seed: 1, frames: b, nMels: a, channels: c });
+}
+
+async function timeModel(name: string, backend: 'webgpu' | 'wasm', batch: number, steps: number): Promise<Timing> {
+  await tf.setBackend(backend);
+  // The fused layers are the CPU path's (their kernels are registered for wasm
+  // and cpu); webgpu trains the stock layers, as a webgpu run does.
+  if (backend === 'wasm') installFusedLayers();
+  else uninstallFusedLayers();
+  const entry = getModelEntry(name);
+  const [a, b, c] = entry.inputShape;
+  const model = buildFull(name);
   const rng = new Rng(`gpu-check-${name}`);
   const x = tf.tensor(normal(rng, batch * a * b * c), [batch, a, b, c]);
   const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % entry.nClasses), 'int32'), entry.nClasses).toFloat());
   const opt = tf.train.adam(1e-3);
   const lossFn = lossFunction(entry.loss);
   const vars = trainableVariables(model);
-  const step = async () => {
-    const cost = tf.tidy(() => opt.minimize(() => lossFn(labels, model.apply(x, { training: true }) as tf.Tensor), true, vars)!);
-    await cost.data();
-    cost.dispose();
+  const step = async (i: number) => {
+    // GPU errors (a limit, out of memory) become an error naming the step instead of zeros.
+    await explainGpuTrouble(
+      async () => {
+        const cost = tf.tidy(() => opt.minimize(() => lossFn(labels, model.apply(x, { training: true }) as tf.Tensor), true, vars)!);
+        await cost.data();
+        cost.dispose();
+      },
+      () => `${name} step ${i} (batch ${batch}) on ${backend}`,
+    );
   };
-  await step(); // warm-up: shader compilation, kernel set-up
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) await step();
-  const s = (performance.now() - t0) / 1000 / steps;
-  tf.dispose([x, labels]);
-  opt.dispose();
-  model.dispose();
-  return { model: name, input: `${a}x${b}x${c}`, batch, stepSeconds: s, samplesPerSecond: batch / s };
+  try {
+    await step(0); // warm-up: shader compilation, kernel set-up, memory growth
+    const t0 = performance.now();
+    for (let i = 1; i <= steps; i++) await step(i);
+    const s = (performance.now() - t0) / 1000 / steps;
+    return { model: name, input: `${a}x${b}x${c}`, batch, stepSeconds: s, samplesPerSecond: batch / s };
+  } finally {
+    tf.dispose([x, labels]);
+    opt.dispose();
+    model.dispose();
+  }
 }
 
 const info = await initBackend();
@@ -167,19 +216,50 @@ if (info.name !== 'webgpu') {
   console.log(`gpu-check: the backend is ${info.name}, not webgpu (${info.reason}); nothing to check`);
   process.exit(2);
 }
+const limits = webgpuLimits()!;
 console.log('== correctness subset (webgpu vs plain-loop references / cpu)');
 const ok = await correctness();
-console.log(`== training step at full size (webgpu ${quick ? 1 : 5} steps, CPU path wasm+fused ${quick ? 1 : 2} steps, after 1 warm-up each)`);
-const rows: string[] = ['model | input | batch | webgpu s/step | cpu-path s/step | webgpu samples/s | cpu samples/s | speed-up'];
-const timings: Record<string, Timing> = {};
-for (const name of ['wei2018-crnn', 'mushtaq2020-cnn7', 'hu2020-fcnn']) {
-  const g = await timeModel(name, 'webgpu', quick ? 1 : 5);
-  const c = await timeModel(name, 'wasm', quick ? 1 : 2);
-  timings[name] = g;
-  const row = `${name} | ${g.input} | ${g.batch} | ${g.stepSeconds.toFixed(3)} | ${c.stepSeconds.toFixed(3)} | ${g.samplesPerSecond.toFixed(1)} | ${c.samplesPerSecond.toFixed(1)} | ${(c.stepSeconds / g.stepSeconds).toFixed(2)}x`;
-  rows.push(row);
-  console.log(row);
+
+console.log(`== batch that fits (every tensor within one storage binding of ${(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / 2 ** 20).toFixed(0)} MiB)`);
+const gpuBatch: Record<string, number> = {};
+const batchNote: Record<string, string> = {};
+for (const name of MODELS) {
+  const model = buildFull(name);
+  const fit = batchThatFits(tensorSizes(model), limits);
+  model.dispose();
+  const want = batchOverride ?? (quick ? QUICK_BATCH[name] : getModelEntry(name).batchSize);
+  gpuBatch[name] = Math.min(want, fit.maxBatch);
+  if (gpuBatch[name] < want) batchNote[name] = ` (batch ${want} does not fit)`;
+  console.log(
+    `  ${name}: largest tensor ${fit.largestWhere} = ${(fit.largestBytes / 2 ** 20).toFixed(2)} MiB per sample -> batches up to ${fit.maxBatch}; ` +
+      `activations ${(fit.activationBytes / 2 ** 20).toFixed(1)} MiB per sample; timed with batch ${gpuBatch[name]}${batchNote[name] ?? ''}`,
+  );
 }
+
+const gpuSteps = quick ? 1 : 5;
+const cpuSteps = quick ? 1 : 2;
+console.log(
+  `== training step, full-size inputs (webgpu ${gpuSteps} step(s), CPU path wasm+fused ${cpuSteps} step(s), after 1 warm-up each` +
+    `${quick ? '; --quick: small batches for a software adapter' : `; CPU path batch at most ${CPU_MAX_BATCH}`})`,
+);
+const rows: string[] = ['model | input | webgpu batch | webgpu s/step | webgpu samples/s | cpu batch | cpu s/step | cpu samples/s | webgpu / cpu'];
+const timings: Record<string, Timing> = {};
+const tStart = performance.now();
+for (const name of MODELS) {
+  const t0 = performance.now();
+  const g = await timeModel(name, 'webgpu', gpuBatch[name], gpuSteps);
+  console.log(`  ${name} on webgpu: ${g.stepSeconds.toFixed(3)} s/step at batch ${g.batch} (${((performance.now() - t0) / 1000).toFixed(0)} s with the warm-up)`);
+  const cpuBatch = batchOverride ?? (quick ? gpuBatch[name] : Math.min(getModelEntry(name).batchSize, CPU_MAX_BATCH));
+  const t1 = performance.now();
+  const c = await timeModel(name, 'wasm', cpuBatch, cpuSteps);
+  console.log(`  ${name} on the CPU path: ${c.stepSeconds.toFixed(3)} s/step at batch ${c.batch} (${((performance.now() - t1) / 1000).toFixed(0)} s with the warm-up)`);
+  timings[name] = g;
+  rows.push(
+    `${name} | ${g.input} | ${g.batch}${batchNote[name] ?? ''} | ${g.stepSeconds.toFixed(3)} | ${g.samplesPerSecond.toFixed(1)} | ` +
+      `${c.batch} | ${c.stepSeconds.toFixed(3)} | ${c.samplesPerSecond.toFixed(1)} | ${(g.samplesPerSecond / c.samplesPerSecond).toFixed(2)}x`,
+  );
+}
+console.log(`  timings took ${((performance.now() - tStart) / 1000).toFixed(0)} s`);
 const torchJson = process.env.AUDIO_AUG_LAB_TORCH_JSON;
 if (torchJson) {
   try {
@@ -189,6 +269,8 @@ if (torchJson) {
   } catch (e) {
     rows.push(`PyTorch result unreadable: ${(e as Error).message}`);
   }
+} else {
+  rows.push(`wei2018-crnn in PyTorch: not measured (${process.env.AUDIO_AUG_LAB_TORCH_SKIPPED ?? 'not run by bench/gpu-check.sh'})`);
 }
 console.log(`== summary\n${rows.join('\n')}\ncorrectness: ${ok ? 'all ok' : 'FAILED'}`);
 process.exitCode = ok ? 0 : 1;
