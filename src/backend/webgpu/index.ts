@@ -31,7 +31,7 @@
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { describeAdapter, loadDawn, probeAdapter, type FoundAdapter, type GpuDeviceLike } from './adapter.js';
+import { describeAdapter, loadDawn, probeAdapter, type FoundAdapter, type GpuDeviceLike, type GpuLimits } from './adapter.js';
 import { registerWebgpuTrainingKernels } from './kernels.js';
 import { importOptional } from './modules.js';
 
@@ -167,6 +167,22 @@ export function webgpuActive(): boolean {
 /** The adapter in use, described as in the backend line, or null. */
 export function webgpuAdapter(): { description: string; software: boolean } | null {
   return held ? { description: describeAdapter(held.found.adapter.info, held.found.adapter.limits, held.found.route), software: held.found.software } : null;
+}
+
+/** The held adapter's limits (what the device was created with), or null without a device. */
+export function webgpuLimits(): GpuLimits | null {
+  if (held === null) return null;
+  // Dawn's GPUSupportedLimits has getters on its prototype: copy by name.
+  const l = held.found.adapter.limits;
+  return {
+    maxBufferSize: l.maxBufferSize,
+    maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+    maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+    maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+    maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+    maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+    maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+  };
 }
 
 /** Errors the device reported out of band since the last call (and whether it was lost); clears them. */
