@@ -8,7 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { require_ } from '../util/errors.js';
-import { dcase2020ModelSize, float32FileSize, int8FileSize, type Dcase2020Size, type FileSize } from './size.js';
+import { dcase2020ModelSizeAsync, float32FileSize, int8FileSize, type Dcase2020Size, type FileSize } from './size.js';
+import { valuesSync } from './read.js';
 import { quantizeModel, quantizationErrors, type QuantizeOptions, type QuantizedWeights, type WeightErrorRow } from './model.js';
 
 export interface AccuracyChange {
@@ -34,7 +35,22 @@ function argmaxRows(values: Float32Array, cols: number): Int32Array {
   return out;
 }
 
-/** Compare two models' outputs and accuracies on `x` with integer `labels`. */
+function predictBoth(original: tf.LayersModel, quantized: tf.LayersModel, x: tf.Tensor, labels: ArrayLike<number>, batchSize: number): [tf.Tensor, tf.Tensor] {
+  const [a, b] = tf.tidy(() => [original.predict(x, { batchSize }) as tf.Tensor, quantized.predict(x, { batchSize }) as tf.Tensor]);
+  try {
+    require_(a.rank === 2 && b.rank === 2, `accuracyChange needs (batch, classes) outputs, got [${a.shape}] and [${b.shape}]`);
+    require_(labels.length === a.shape[0], `${labels.length} labels for ${a.shape[0]} examples`);
+  } catch (e) {
+    tf.dispose([a, b]);
+    throw e;
+  }
+  return [a, b];
+}
+
+/**
+ * Compare two models' outputs and accuracies on `x` with integer `labels`.
+ * Reads synchronously (CPU backends); accuracyChangeAsync works on webgpu too.
+ */
 export function accuracyChange(
   original: tf.LayersModel,
   quantized: tf.LayersModel,
@@ -42,44 +58,61 @@ export function accuracyChange(
   labels: ArrayLike<number>,
   batchSize = 32,
 ): AccuracyChange {
-  const [a, b] = tf.tidy(() => [original.predict(x, { batchSize }) as tf.Tensor, quantized.predict(x, { batchSize }) as tf.Tensor]);
+  const [a, b] = predictBoth(original, quantized, x, labels, batchSize);
   try {
-    require_(a.rank === 2 && b.rank === 2, `accuracyChange needs (batch, classes) outputs, got [${a.shape}] and [${b.shape}]`);
-    const n = a.shape[0] as number;
-    const cols = a.shape[1] as number;
-    require_(labels.length === n, `${labels.length} labels for ${n} examples`);
-    const va = a.dataSync() as Float32Array;
-    const vb = b.dataSync() as Float32Array;
-    const pa = argmaxRows(va, cols);
-    const pb = argmaxRows(vb, cols);
-    let ca = 0;
-    let cb = 0;
-    let agree = 0;
-    for (let i = 0; i < n; i++) {
-      if (pa[i] === labels[i]) ca++;
-      if (pb[i] === labels[i]) cb++;
-      if (pa[i] === pb[i]) agree++;
-    }
-    let maxDiff = 0;
-    let sumDiff = 0;
-    for (let i = 0; i < va.length; i++) {
-      const d = Math.abs(va[i] - vb[i]);
-      if (d > maxDiff) maxDiff = d;
-      sumDiff += d;
-    }
-    return {
-      n,
-      accuracyOriginal: ca / n,
-      accuracyQuantized: cb / n,
-      change: (cb - ca) / n,
-      agreement: agree / n,
-      maxAbsOutputDiff: maxDiff,
-      meanAbsOutputDiff: va.length === 0 ? 0 : sumDiff / va.length,
-    };
+    return compareOutputs(valuesSync(a, 'accuracyChange', 'accuracyChangeAsync'), valuesSync(b, 'accuracyChange', 'accuracyChangeAsync'), a.shape[1] as number, labels);
   } finally {
     a.dispose();
     b.dispose();
   }
+}
+
+/** accuracyChange with the outputs read by `await data()` (every backend, webgpu included). */
+export async function accuracyChangeAsync(
+  original: tf.LayersModel,
+  quantized: tf.LayersModel,
+  x: tf.Tensor,
+  labels: ArrayLike<number>,
+  batchSize = 32,
+): Promise<AccuracyChange> {
+  const [a, b] = predictBoth(original, quantized, x, labels, batchSize);
+  try {
+    const [va, vb] = (await Promise.all([a.data(), b.data()])) as Float32Array[];
+    return compareOutputs(va, vb, a.shape[1] as number, labels);
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+}
+
+function compareOutputs(va: Float32Array, vb: Float32Array, cols: number, labels: ArrayLike<number>): AccuracyChange {
+  const n = labels.length;
+  const pa = argmaxRows(va, cols);
+  const pb = argmaxRows(vb, cols);
+  let ca = 0;
+  let cb = 0;
+  let agree = 0;
+  for (let i = 0; i < n; i++) {
+    if (pa[i] === labels[i]) ca++;
+    if (pb[i] === labels[i]) cb++;
+    if (pa[i] === pb[i]) agree++;
+  }
+  let maxDiff = 0;
+  let sumDiff = 0;
+  for (let i = 0; i < va.length; i++) {
+    const d = Math.abs(va[i] - vb[i]);
+    if (d > maxDiff) maxDiff = d;
+    sumDiff += d;
+  }
+  return {
+    n,
+    accuracyOriginal: ca / n,
+    accuracyQuantized: cb / n,
+    change: (cb - ca) / n,
+    agreement: agree / n,
+    maxAbsOutputDiff: maxDiff,
+    meanAbsOutputDiff: va.length === 0 ? 0 : sumDiff / va.length,
+  };
 }
 
 export interface CompressionReport {
@@ -102,15 +135,15 @@ export async function compressionReport(
   const { model: qModel, weights } = await quantizeModel(model, options);
   const report: CompressionReport = {
     scheme: weights.scheme,
-    float32: { dcase2020: dcase2020ModelSize(model), file: await float32FileSize(model) },
-    int8: { dcase2020: dcase2020ModelSize(model, weights), file: await int8FileSize(model, weights) },
+    float32: { dcase2020: await dcase2020ModelSizeAsync(model), file: await float32FileSize(model) },
+    int8: { dcase2020: await dcase2020ModelSizeAsync(model, weights), file: await int8FileSize(model, weights) },
     weightErrors: quantizationErrors(weights),
   };
   if (model.optimizer !== undefined && model.optimizer !== null) {
     report.float32.fileWithOptimizer = await float32FileSize(model, { includeOptimizer: true });
   }
   if (options.data !== undefined) {
-    report.accuracy = accuracyChange(model, qModel, options.data.x, options.data.labels, options.batchSize ?? 32);
+    report.accuracy = await accuracyChangeAsync(model, qModel, options.data.x, options.data.labels, options.batchSize ?? 32);
   }
   return { report, quantized: qModel, weights };
 }

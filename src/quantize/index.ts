@@ -3,3 +3,4 @@ export * from './int8.js';
 export * from './model.js';
 export * from './size.js';
 export * from './evaluate.js';
+export * from './read.js';

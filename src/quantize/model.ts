@@ -36,6 +36,7 @@ import {
   type SaveReport,
 } from '../models/io.js';
 import { dequantizeInt8, quantizeInt8, quantizationError, type QuantScheme, type QuantizedTensor } from './int8.js';
+import { readWeightValues, valuesSync } from './read.js';
 
 export const INT8_FORMAT = 'audio-aug-lab-int8';
 
@@ -92,17 +93,21 @@ function ownerLayers(model: tf.LayersModel): Map<tf.LayerVariable, tf.layers.Lay
   return owner;
 }
 
-/** Quantize a model's kernels (reads the current weight values). */
-export function quantizeModelWeights(model: tf.LayersModel, options: QuantizeOptions = {}): QuantizedWeights {
+/**
+ * Quantize a model's kernels. Reads the current weight values synchronously
+ * unless `values` (model.weights order, e.g. from readWeightValues) is given;
+ * on webgpu use quantizeModelWeightsAsync (./read.ts).
+ */
+export function quantizeModelWeights(model: tf.LayersModel, options: QuantizeOptions = {}, values?: readonly Float32Array[]): QuantizedWeights {
   const scheme = options.scheme ?? 'per-channel';
   require_(scheme === 'per-channel' || scheme === 'per-tensor', `scheme must be per-channel or per-tensor, got ${scheme}`);
   const minElements = options.minElements ?? 0;
   require_(Number.isInteger(minElements) && minElements >= 0, `minElements must be a non-negative integer, got ${minElements}`);
+  if (values !== undefined) require_(values.length === model.weights.length, `${values.length} weight value arrays for a model with ${model.weights.length} weights`);
   const owner = ownerLayers(model);
-  const entries = model.weights.map((w): WeightEntry => {
+  const entries = model.weights.map((w, i): WeightEntry => {
     const layer = owner.get(w);
-    const values = w.read().dataSync() as Float32Array;
-    const copy = new Float32Array(values);
+    const copy = new Float32Array(values?.[i] ?? valuesSync(w.read(), 'quantizeModelWeights', 'quantizeModelWeightsAsync'));
     const kind = kernelKind(w.originalName);
     const size = copy.length;
     const quantized =
@@ -119,6 +124,11 @@ export function quantizeModelWeights(model: tf.LayersModel, options: QuantizeOpt
     };
   });
   return { scheme, minElements, entries };
+}
+
+/** quantizeModelWeights with the values read by `await data()` (works on every backend, webgpu included). */
+export async function quantizeModelWeightsAsync(model: tf.LayersModel, options: QuantizeOptions = {}): Promise<QuantizedWeights> {
+  return quantizeModelWeights(model, options, await readWeightValues(model));
 }
 
 /** Values used at inference: dequantized for quantized kernels, original otherwise. */
@@ -146,7 +156,7 @@ export async function quantizeModel(
   model: tf.LayersModel,
   options: QuantizeOptions = {},
 ): Promise<{ model: tf.LayersModel; weights: QuantizedWeights }> {
-  const weights = quantizeModelWeights(model, options);
+  const weights = await quantizeModelWeightsAsync(model, options);
   const copy = await cloneModel(model);
   applyQuantizedWeights(copy, weights);
   return { model: copy, weights };

@@ -25,6 +25,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { encodeModelFiles, modelToArtifacts } from '../models/io.js';
 import { countNonZero } from './int8.js';
 import { encodeQuantizedFiles, type QuantizedWeights } from './model.js';
+import { readWeightValues, valuesSync } from './read.js';
 
 /** The DCASE 2020 task 1b limit: 500 KB = 512000 bytes. */
 export const DCASE2020_LIMIT_BYTES = 500 * 1024;
@@ -59,7 +60,7 @@ export interface Dcase2020Size {
  * DCASE 2020 model size of `model` (float32), or of its quantized version
  * when `quantized` (from `quantizeModelWeights`) is given.
  */
-export function dcase2020ModelSize(model: tf.LayersModel, quantized?: QuantizedWeights): Dcase2020Size {
+export function dcase2020ModelSize(model: tf.LayersModel, quantized?: QuantizedWeights, values?: ReadonlyMap<tf.LayerVariable, Float32Array>): Dcase2020Size {
   const byName = new Map(quantized?.entries.map((e) => [e.name, e]) ?? []);
   const layers: LayerSizeRow[] = [];
   let scaleBytes = 0;
@@ -79,8 +80,8 @@ export function dcase2020ModelSize(model: tf.LayersModel, quantized?: QuantizedW
         bytes += nz; // int8: 1 byte
         if (!excluded) scaleBytes += 4 * e.quantized.channels;
       } else {
-        const values = e !== undefined ? e.values : (w.read().dataSync() as Float32Array);
-        const nz = countNonZero(values);
+        const v = e !== undefined ? e.values : (values?.get(w) ?? valuesSync(w.read(), 'dcase2020ModelSize', 'dcase2020ModelSizeAsync'));
+        const nz = countNonZero(v);
         nonZero += nz;
         bytes += 4 * nz; // float32
       }
@@ -100,6 +101,12 @@ export function dcase2020ModelSize(model: tf.LayersModel, quantized?: QuantizedW
     scaleBytes,
     layers,
   };
+}
+
+/** dcase2020ModelSize with the float32 weights read by `await data()` (works on every backend, webgpu included). */
+export async function dcase2020ModelSizeAsync(model: tf.LayersModel, quantized?: QuantizedWeights): Promise<Dcase2020Size> {
+  const all = await readWeightValues(model);
+  return dcase2020ModelSize(model, quantized, new Map(model.weights.map((w, i) => [w, all[i]])));
 }
 
 export interface FileSize {

@@ -114,13 +114,12 @@ export function compressionRows(model: string, r: CompressionReport): Row[] {
   ];
 }
 
-/** Largest absolute difference between two models' outputs on x. */
-export function maxOutputDifference(a: tf.LayersModel, b: tf.LayersModel, x: tf.Tensor): number {
+/** Largest absolute difference between two models' outputs on x (read with await data(): any backend, webgpu included). */
+export async function maxOutputDifference(a: tf.LayersModel, b: tf.LayersModel, x: tf.Tensor): Promise<number> {
   const pa = a.predict(x) as tf.Tensor;
   const pb = b.predict(x) as tf.Tensor;
   try {
-    const va = pa.dataSync();
-    const vb = pb.dataSync();
+    const [va, vb] = await Promise.all([pa.data(), pb.data()]);
     let m = 0;
     for (let i = 0; i < va.length; i++) m = Math.max(m, Math.abs(va[i] - vb[i]));
     return m;
@@ -147,7 +146,7 @@ export async function quantizationRows(names: readonly string[], opts: { scheme?
     const shape = getModelEntry(name).inputShape;
     const x = tf.randomNormal([opts.nInputs ?? 2, ...shape], 0, 1, 'float32', opts.seed ?? 7);
     try {
-      const diff = maxOutputDifference(model, quantized, x);
+      const diff = await maxOutputDifference(model, quantized, x);
       for (const r of compressionRows(name, report)) {
         rows.push({ ...r, [`max |output difference| vs float32 (${opts.nInputs ?? 2} random inputs)`]: r.version === 'float32' ? null : diff });
       }

@@ -97,7 +97,7 @@ import { argmaxRows, type ScoreMatrix } from '../../metrics/score-matrix.js';
 import { buildHu2020Mobnet } from '../../models/hu2020-mobnet.js';
 import { getModelEntry } from '../../models/registry.js';
 import { quantizeModel } from '../../quantize/model.js';
-import { dcase2020ModelSize, float32FileSize, int8FileSize } from '../../quantize/size.js';
+import { dcase2020ModelSizeAsync, float32FileSize, int8FileSize } from '../../quantize/size.js';
 import type { Dataset } from '../../train/batches.js';
 import { loadLatestCheckpoint } from '../../train/checkpoint.js';
 import { fit, predictDataset } from '../../train/fit.js';
@@ -899,8 +899,8 @@ async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promi
           'original size': (f32.bytes + 4 * trainable) / 1024 ** 2,
           'original size (weights only)': f32.bytes / 1024 ** 2,
           'quantized size': i8.bytes / 1024,
-          'dcase2020 size': dcase2020ModelSize(model).kilobytes,
-          'dcase2020 size quantized': dcase2020ModelSize(model, weights).kilobytes,
+          'dcase2020 size': (await dcase2020ModelSizeAsync(model)).kilobytes,
+          'dcase2020 size quantized': (await dcase2020ModelSizeAsync(model, weights)).kilobytes,
           'quantized agreement': (100 * agree) / pred.length,
           'original log loss': logLoss(truth, matrix),
           'quantized log loss': logLoss(truth, qMatrix),
