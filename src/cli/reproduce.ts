@@ -8,9 +8,9 @@ import { existsSync, statSync } from 'node:fs';
 import { BUDGETS, type BudgetName } from '../reproduce/experiment-schema.js';
 import { availableJobs, jobsFor, resolveShard, selectExperiments, shardJobs, type Shard } from '../reproduce/experiments.js';
 import { pipelineFor } from '../reproduce/pipelines/index.js';
-import { runJobs } from '../reproduce/runner.js';
+import { defaultJobCount, runJobs } from '../reproduce/runner.js';
 import { buildReport, reportMarkdown, writeReport } from '../reproduce/report.js';
-import { buildPlan, planTable } from '../reproduce/plan.js';
+import { planText } from '../reproduce/plan.js';
 import { PAPERS } from '../reproduce/published.js';
 import { threadBudget } from '../backend/threads.js';
 import { AudioAugLabError, FileAccessError, MissingFileError, UsageError } from '../util/errors.js';
@@ -37,7 +37,8 @@ const HELP = `usage: audio-aug-lab reproduce <paper> [options]
                       the data root, else the embedded ESC-10 sample or fixtures built from it)
   --results DIR       results directory (default ./results); finished jobs are skipped
   --work-dir DIR      fixtures and feature caches (default <results>/work)
-  --parallel N        worker processes (default: thread budget / threads per job)
+  --parallel N        worker processes (default: thread budget / threads per job;
+                      1 on a GPU backend: one job per GPU)
   --threads-per-job N threads each job trains with as data-parallel replicas (default 1;
                       results are bit-identical only for the same N)
   --in-process        run jobs in this process (no workers)
@@ -126,7 +127,8 @@ async function command(argv: string[]): Promise<number> {
   const total = threadBudget();
   const threadsPerJob = positiveInt(values['threads-per-job'], '--threads-per-job') ?? 1;
   if (threadsPerJob > total) throw new UsageError(`--threads-per-job must be an integer from 1 to the thread budget (${total}), got ${threadsPerJob}`);
-  const parallel = positiveInt(values.parallel, '--parallel') ?? Math.max(1, Math.floor(total / threadsPerJob));
+  const parallelGiven = positiveInt(values.parallel, '--parallel');
+  let parallel = parallelGiven ?? Math.max(1, Math.floor(total / threadsPerJob));
   if (parallel * threadsPerJob > total) {
     throw new UsageError(`--parallel ${parallel} x --threads-per-job ${threadsPerJob} exceeds the thread budget of ${total}`);
   }
@@ -159,10 +161,9 @@ async function command(argv: string[]): Promise<number> {
     process.env[BACKEND_ENV] = values.backend; // worker processes inherit the choice
   }
   const backend = await initBackend();
+  if (parallelGiven === undefined) parallel = defaultJobCount(backend, total, threadsPerJob).parallel; // one job per GPU
   if (values.plan) {
-    const { measureConvGflops } = await import('../reproduce/throughput.js');
-    const gflops = measureConvGflops(1);
-    console.log(planTable(buildPlan(paper, budget, pipeline, { ...ctx, log }, gflops, selection), budget, backend.description, gflops, parallel));
+    console.log(await planText(paper, budget, pipeline, { ...ctx, log }, selection, backend, parallel));
     return 0;
   }
 

@@ -33,6 +33,27 @@ export interface RunOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * How many jobs run at once when `--parallel` is not given. On a GPU backend
+ * (webgpu, hardware or a software adapter, and tfjs-node-gpu) one: every
+ * worker process would open its own device on the same GPU (Dawn hands each
+ * process the one adapter it picks; tfjs-node-gpu maps the whole GPU's
+ * memory), so they would compete for its memory and queue and, on a
+ * software adapter, for the CPU cores it already uses. Several GPUs: run one
+ * reproduce per GPU with `--shard i/n`, each seeing one GPU (for
+ * tfjs-node-gpu CUDA_VISIBLE_DEVICES; for webgpu, Dawn takes the first
+ * high-performance adapter the Vulkan driver lists, so give each process its
+ * own container or device list). On the CPU backends: the thread budget
+ * divided by the threads each job uses.
+ */
+export function defaultJobCount(backend: { name: string }, threadBudget: number, threadsPerJob: number): { parallel: number; why: string } {
+  if (backend.name === 'webgpu' || backend.name === 'tensorflow-gpu') {
+    return { parallel: 1, why: `one job per GPU (${backend.name}); give --parallel to change it` };
+  }
+  const parallel = Math.max(1, Math.floor(threadBudget / threadsPerJob));
+  return { parallel, why: `thread budget ${threadBudget} / ${threadsPerJob} thread(s) per job` };
+}
+
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'job-worker.ts');
 
 export async function runJobs(opts: RunOptions): Promise<RunSummary> {
