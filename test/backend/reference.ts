@@ -1,6 +1,15 @@
 /**
- * Plain-loop reference implementations (float64 accumulation, NHWC) of the
- * convolutions and pools whose gradients src/backend/kernels/ replaces.
+ * Plain-loop reference implementations (float64 accumulation, NHWC):
+ * - the convolutions and pools whose gradients src/backend/kernels/
+ *   replaces (conv2dRef, depthwiseRef, poolRef: forward and gradients in
+ *   one call, for test/backend/);
+ * - forward / backward pairs of every layer the paper models use, written
+ *   from their defining equations (conv, depthwise conv, max / global
+ *   average pool, batch norm in training and inference mode, element-wise
+ *   activations incl. relu6 and hardSigmoid, softmax, dense, the Keras GRU,
+ *   wei2018's attention pooling, the cross-entropy losses), for the float64
+ *   model reference of test/fidelity/ (each backward is checked against
+ *   central differences in test/fidelity/reference-ops.test.ts).
  * Padding follows TensorFlow's definition, written out here independently
  * of tfjs: 'same' -> out = ceil(in / s), total pad max((out-1)s + f - in, 0),
  * top = floor(total / 2); 'valid' -> out = ceil((in - f + 1) / s).

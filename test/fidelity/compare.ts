@@ -146,37 +146,55 @@ export interface Resolved {
   ambiguous: number;
 }
 
+/** Sum over all coordinates of ((a - ref) / layer scale)^2: the objective resolveAmbiguities lowers. */
+function squaredError(t: TfjsStep, g: Graph, scales: Map<string, number>): number {
+  let s = 0;
+  for (const p of g.params) {
+    const a = t.grads.get(p.variable)!;
+    const r = p.node.grad!;
+    const sc = scales.get(layerOf(p.variable)) || 1;
+    for (let i = 0; i < a.length; i++) s += ((a[i] - r[i]) / sc) ** 2;
+  }
+  return s;
+}
+
 /**
  * tfjs' gradients against the reference, letting the reference take the
  * other one-sided derivative at tau-close decisions where that matches
- * tfjs better: greedily, closest decisions first (at most `maxTries`),
- * keeping a flip when it lowers the summed per-tensor error by 5%, and
- * stopping once the worst error is at most `goodEnough`. Leaves the
- * graph's gradients at the chosen flips.
+ * tfjs better: greedily, closest decisions first (at most `maxTries` per
+ * pass, two passes, as one flip may only pay off with another), keeping a
+ * flip when it lowers the summed squared error (all coordinates, each
+ * relative to its layer's scale) by at least 1% (a real flip removes a
+ * whole routed gradient term; noise-level changes are not reported as
+ * flips), and stopping once the worst error is at most `goodEnough`.
+ * Leaves the graph's gradients at the chosen flips.
  */
 export function resolveAmbiguities(t: TfjsStep, g: Graph, maxTries = 12, goodEnough = 0): Resolved {
-  const total = (errs: TensorErr[]) => errs.reduce((a, e) => a + e.err, 0);
   for (const a of g.ambiguities) a.flip = false;
   g.backward();
+  const scales = layerScales(g);
   let errors = gradientErrors(t, g);
-  let best = total(errors);
+  let best = squaredError(t, g, scales);
   const flipped: Ambiguity[] = [];
   const order = [...g.ambiguities].sort((a, b) => a.margin - b.margin).slice(0, maxTries);
-  for (const a of order) {
-    if (worst(errors).err <= goodEnough) break;
-    a.flip = true;
-    g.backward();
-    const e = gradientErrors(t, g);
-    const s = total(e);
-    // A real flip removes an error of the size of one routed gradient term;
-    // demand a clear improvement so noise-level changes are not reported as flips.
-    if (s < 0.95 * best) {
-      best = s;
-      errors = e;
-      flipped.push(a);
-    } else {
-      a.flip = false;
+  for (let pass = 0; pass < 2; pass++) {
+    let changed = false;
+    for (const a of order) {
+      if (a.flip) continue;
+      if (worst(errors).err <= goodEnough) break;
+      a.flip = true;
+      g.backward();
+      const s = squaredError(t, g, scales);
+      if (s < 0.99 * best) {
+        best = s;
+        errors = gradientErrors(t, g);
+        flipped.push(a);
+        changed = true;
+      } else {
+        a.flip = false;
+      }
     }
+    if (!changed) break;
   }
   g.backward();
   return { errors, flipped, ambiguous: g.ambiguities.length };

@@ -47,8 +47,10 @@
  * float32 may take the other side; the reference then takes the side that
  * matches tfjs (resolveAmbiguities; both are valid one-sided gradients of
  * the float32 computation) and the test prints how many it took. Exact ties
- * need nothing: tied values from identical receptive fields give the same
- * weight gradients whichever way they are routed.
+ * need nothing: they come from identical receptive fields (silent regions of
+ * a log-mel, flat areas of an 8-bit image), which give the same weight
+ * gradients whichever way they are routed, or from relu zeros, whose
+ * gradient is zero either way.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
