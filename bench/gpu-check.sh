@@ -2,13 +2,15 @@
 # GPU check on a machine without Node, npm or network: uses build/gpu-bundle/
 # (npm run gpu-bundle) and the repository's bench/ files; writes one log.
 #   bash bench/gpu-check.sh [--quick] [--batch N]
-#     --quick: batch 4 (hu2020-fcnn 1) and 1 timed step per backend, for a software adapter
-#     (llvmpipe); the node part then gets 15 minutes instead of 280 s
-#     (GPU_CHECK_TIMEOUT=SECONDS overrides either).
-# Prints the adapter, runs the webgpu correctness subset, times wei2018-crnn,
-# mushtaq2020-cnn7 and hu2020-fcnn at full size on webgpu and on the CPU
-# path (wasm) with ratios, and the same CRNN in PyTorch on the GPU when
-# `python3 -c 'import torch'` works. Log: build/gpu-check.log (GPU_CHECK_LOG).
+#     --quick: for a software adapter (llvmpipe): batch 2, 1 timed step per
+#     backend, and hu2020-small-fcnn (task 1b) in place of hu2020-fcnn; the
+#     node part then gets 15 minutes instead of 280 s (GPU_CHECK_TIMEOUT=SECONDS
+#     overrides either).
+# Prints the adapter, runs the webgpu correctness subset, states the batch that
+# fits each model, times wei2018-crnn, mushtaq2020-cnn7 and hu2020-fcnn at
+# full size on webgpu and on the CPU path (wasm) with ratios, and the same
+# CRNN in PyTorch on the GPU when `python3 -c 'import torch'` works (else says
+# skipped). Log: build/gpu-check.log (GPU_CHECK_LOG).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B="$PWD/build/gpu-bundle"
@@ -41,6 +43,7 @@ mkdir -p "$W/dist/linux-x64" "$(dirname "$LOG")"
   case " $* " in *" --quick "*) limit=900 ;; esac
   timeout "${GPU_CHECK_TIMEOUT:-$limit}" "$W/node" "$W/gpu-check.mjs" "$@"
   rc=$?
+  [ "$rc" = 124 ] && echo "gpu-check: the node part ran past its limit of ${GPU_CHECK_TIMEOUT:-$limit} s (the lines above are what it finished)"
   echo "gpu-check: exit $rc after $((SECONDS - t0)) s"
   exit $rc
 } 2>&1 | tee "$LOG"

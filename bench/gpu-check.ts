@@ -8,20 +8,24 @@
  *    training mode, a 40-input AddN (the kernels test/backend/webgpu-kernels
  *    found wrong or fragile); exit code 1 if any fails;
  * 3. for each timed model, the batch that fits the adapter's storage-binding
- *    limit (src/backend/webgpu/memory.ts), as `reproduce --plan` states it;
+ *    limit (src/backend/webgpu/memory.ts), as `reproduce --plan` states it,
+ *    and its forward GFLOP per sample;
  * 4. training-step timings at FULL input size of wei2018-crnn,
- *    mushtaq2020-cnn7 and hu2020-fcnn: on webgpu with the registry's batch
- *    (smaller when it does not fit, said in the row), on the CPU path (wasm
- *    with the fused layers, 1 thread; the native OpenBLAS addon is not
- *    bundled) with at most 8 per batch (its samples/s hardly depend on the
- *    batch, and hu2020-fcnn's 32 x 122 MiB of activations would not fit
- *    wasm's 4 GiB memory); ratios of samples/s; and the PyTorch CRNN result
- *    when bench/gpu-check.sh measured one (AUDIO_AUG_LAB_TORCH_JSON).
+ *    mushtaq2020-cnn7 and hu2020-fcnn (task 1a, 30.7 GFLOP forward per
+ *    sample): on webgpu with the registry's batch (smaller when it does not
+ *    fit, said in the row), 5 steps; on the CPU path (wasm with the fused
+ *    layers, 1 thread; the native OpenBLAS addon is not bundled) with at most
+ *    8 per batch and at most ~200 GFLOP per step (hu2020-fcnn: 2; its
+ *    samples/s hardly depend on the batch, and 32 x 122 MiB of activations
+ *    would not fit wasm's 4 GiB), 2 steps; each after 1 warm-up step; ratios
+ *    of samples/s; and the PyTorch CRNN result when bench/gpu-check.sh
+ *    measured one (AUDIO_AUG_LAB_TORCH_JSON).
  *
  * usage: gpu-check [--quick] [--batch N]
- *   --quick    for a software adapter (llvmpipe): full-size inputs, batch 4
- *              (hu2020-fcnn: 1, it needs ~25x the CRNN's work per sample) on
- *              both paths and 1 timed step each (after 1 warm-up).
+ *   --quick    for a software adapter (llvmpipe, about 1 GFLOP/s): batch 2
+ *              on both paths, 1 step after the warm-up, and the task-1b
+ *              hu2020-small-fcnn (full size, 461x128x6, 2.0 GFLOP) at batch 1
+ *              in place of hu2020-fcnn, whose one sample takes minutes there.
  *   --batch N  this batch for every model on both paths.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -34,6 +38,7 @@ import { webgpuLimits } from '../src/backend/webgpu/index.js';
 import { batchThatFits, explainGpuTrouble, tensorSizes } from '../src/backend/webgpu/memory.js';
 import { installFusedLayers, uninstallFusedLayers } from '../src/backend/fused/layers.js';
 import { getModelEntry } from '../src/models/registry.js';
+import { forwardFlops } from '../src/reproduce/flops.js';
 import { lossFunction } from '../src/train/losses.js';
 import { trainableVariables } from '../src/train/optimizers.js';
 import { Rng } from '../src/util/rng.js';
@@ -54,10 +59,12 @@ function batchArg(): number | null {
   return n;
 }
 const batchOverride = batchArg();
-const MODELS = ['wei2018-crnn', 'mushtaq2020-cnn7', 'hu2020-fcnn'];
-/** --quick batches (llvmpipe): the full-size hu2020 model needs ~25x the CRNN's work per sample. */
-const QUICK_BATCH: Record<string, number> = { 'wei2018-crnn': 4, 'mushtaq2020-cnn7': 4, 'hu2020-fcnn': 1 };
+const MODELS = quick ? ['wei2018-crnn', 'mushtaq2020-cnn7', 'hu2020-small-fcnn'] : ['wei2018-crnn', 'mushtaq2020-cnn7', 'hu2020-fcnn'];
+/** --quick batches (a software adapter). */
+const QUICK_BATCH: Record<string, number> = { 'wei2018-crnn': 2, 'mushtaq2020-cnn7': 2, 'hu2020-small-fcnn': 1 };
 const CPU_MAX_BATCH = 8;
+/** Training FLOPs (3 x forward) one CPU-path step may take. */
+const CPU_STEP_FLOPS = 200e9;
 const TOL = 1e-4;
 
 function normal(rng: Rng, n: number): Float32Array {
@@ -222,16 +229,19 @@ const ok = await correctness();
 
 console.log(`== batch that fits (every tensor within one storage binding of ${(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / 2 ** 20).toFixed(0)} MiB)`);
 const gpuBatch: Record<string, number> = {};
+const cpuBatchOf: Record<string, number> = {};
 const batchNote: Record<string, string> = {};
 for (const name of MODELS) {
   const model = buildFull(name);
   const fit = batchThatFits(tensorSizes(model), limits);
+  const flops = forwardFlops(model);
   model.dispose();
+  cpuBatchOf[name] = Math.max(1, Math.min(getModelEntry(name).batchSize, CPU_MAX_BATCH, Math.floor(CPU_STEP_FLOPS / (3 * flops))));
   const want = batchOverride ?? (quick ? QUICK_BATCH[name] : getModelEntry(name).batchSize);
   gpuBatch[name] = Math.min(want, fit.maxBatch);
   if (gpuBatch[name] < want) batchNote[name] = ` (batch ${want} does not fit)`;
   console.log(
-    `  ${name}: largest tensor ${fit.largestWhere} = ${(fit.largestBytes / 2 ** 20).toFixed(2)} MiB per sample -> batches up to ${fit.maxBatch}; ` +
+    `  ${name}: ${(flops / 1e9).toFixed(2)} GFLOP forward per sample; largest tensor ${fit.largestWhere} = ${(fit.largestBytes / 2 ** 20).toFixed(2)} MiB per sample -> batches up to ${fit.maxBatch}; ` +
       `activations ${(fit.activationBytes / 2 ** 20).toFixed(1)} MiB per sample; timed with batch ${gpuBatch[name]}${batchNote[name] ?? ''}`,
   );
 }
@@ -240,7 +250,7 @@ const gpuSteps = quick ? 1 : 5;
 const cpuSteps = quick ? 1 : 2;
 console.log(
   `== training step, full-size inputs (webgpu ${gpuSteps} step(s), CPU path wasm+fused ${cpuSteps} step(s), after 1 warm-up each` +
-    `${quick ? '; --quick: small batches for a software adapter' : `; CPU path batch at most ${CPU_MAX_BATCH}`})`,
+    `${quick ? '; --quick: small batches for a software adapter' : `; CPU path batch at most ${CPU_MAX_BATCH} and ${CPU_STEP_FLOPS / 1e9} GFLOP per step`})`,
 );
 const rows: string[] = ['model | input | webgpu batch | webgpu s/step | webgpu samples/s | cpu batch | cpu s/step | cpu samples/s | webgpu / cpu'];
 const timings: Record<string, Timing> = {};
@@ -249,14 +259,14 @@ for (const name of MODELS) {
   const t0 = performance.now();
   const g = await timeModel(name, 'webgpu', gpuBatch[name], gpuSteps);
   console.log(`  ${name} on webgpu: ${g.stepSeconds.toFixed(3)} s/step at batch ${g.batch} (${((performance.now() - t0) / 1000).toFixed(0)} s with the warm-up)`);
-  const cpuBatch = batchOverride ?? (quick ? gpuBatch[name] : Math.min(getModelEntry(name).batchSize, CPU_MAX_BATCH));
+  const cpuBatch = batchOverride ?? (quick ? gpuBatch[name] : cpuBatchOf[name]);
   const t1 = performance.now();
   const c = await timeModel(name, 'wasm', cpuBatch, cpuSteps);
   console.log(`  ${name} on the CPU path: ${c.stepSeconds.toFixed(3)} s/step at batch ${c.batch} (${((performance.now() - t1) / 1000).toFixed(0)} s with the warm-up)`);
   timings[name] = g;
   rows.push(
-    `${name} | ${g.input} | ${g.batch}${batchNote[name] ?? ''} | ${g.stepSeconds.toFixed(3)} | ${g.samplesPerSecond.toFixed(1)} | ` +
-      `${c.batch} | ${c.stepSeconds.toFixed(3)} | ${c.samplesPerSecond.toFixed(1)} | ${(g.samplesPerSecond / c.samplesPerSecond).toFixed(2)}x`,
+    `${name} | ${g.input} | ${g.batch}${batchNote[name] ?? ''} | ${g.stepSeconds.toFixed(3)} | ${g.samplesPerSecond.toPrecision(3)} | ` +
+      `${c.batch} | ${c.stepSeconds.toFixed(3)} | ${c.samplesPerSecond.toPrecision(3)} | ${(g.samplesPerSecond / c.samplesPerSecond).toPrecision(3)}x`,
   );
 }
 console.log(`  timings took ${((performance.now() - tStart) / 1000).toFixed(0)} s`);
@@ -265,7 +275,7 @@ if (torchJson) {
   try {
     const t = JSON.parse(readFileSync(torchJson, 'utf8')) as { torch: string; device: string; samplesPerSecond: number };
     const g = timings['wei2018-crnn'];
-    rows.push(`wei2018-crnn in PyTorch ${t.torch} on ${t.device}: ${t.samplesPerSecond.toFixed(1)} samples/s = ${(t.samplesPerSecond / g.samplesPerSecond).toFixed(2)}x webgpu`);
+    rows.push(`wei2018-crnn in PyTorch ${t.torch} on ${t.device}: ${t.samplesPerSecond.toPrecision(3)} samples/s = ${(t.samplesPerSecond / g.samplesPerSecond).toPrecision(3)}x webgpu`);
   } catch (e) {
     rows.push(`PyTorch result unreadable: ${(e as Error).message}`);
   }
