@@ -20,7 +20,19 @@
  *   workgroups (as tfjs does), so large convolutions fit.
  * - Synchronous reads (dataSync) do not work in Node: tfjs-webgpu's readSync
  *   needs OffscreenCanvas. Code that must run on webgpu reads with
- *   `await t.data()` (the training loop does).
+ *   `await t.data()`: the training loop, evaluation, the plan's throughput
+ *   probe, hu2020's quantised evaluation (src/quantize/read.ts). A tensor
+ *   made from values, or read asynchronously once, keeps a CPU copy, so a
+ *   later dataSync of it works. Synchronous reads left in src/ (checked
+ *   2026-12): src/models/batchnorm-statistics.ts reads the batch moments
+ *   with dataSync inside BatchNormalization's call under the
+ *   keras-2.2.4-tf1 moving-statistics rule, so a fit under that profile
+ *   (hu2020's configs) FAILS on webgpu ("OffscreenCanvas is not defined");
+ *   the tfjs profile trains. Fine on webgpu: checkpoint.ts (fit prefetches
+ *   the weights first), fit.ts's restoreZeroDebias (tensors made from a
+ *   checkpoint file). CPU-only by design: src/backend/fused/*, the
+ *   data-parallel replicas (train/data-parallel.ts, replica-step.ts), the
+ *   synchronous quantize functions and src/viz/models.ts (notebooks).
  * - Errors the device reports out of band (out of memory, validation, lost
  *   device) are collected here; `deviceTrouble()` returns and clears them, so
  *   the trainer can name the step that failed (./memory.ts).
