@@ -1,6 +1,6 @@
 /**
- * The shape every augmentation shares (after audiomentations, see
- * ../shared/STYLE.md): parameters validated when the transform is created,
+ * The shape every augmentation shares (after audiomentations, the project's
+ * style notes): parameters validated when the transform is created,
  * a probability `p`, `draw(rng, x)` that draws the random parameters (plain
  * data that can be logged and replayed), and a pure `apply(x, drawn)`.
  */

@@ -5,7 +5,7 @@
  *   on disk is re-hashed and compared with the marker and the manifest; the
  *   extracted tree must exist.
  * - Any directory (managed or not, e.g. a copy made by hand or the partial
- *   ESC-50 subset of the development machine's ../shared/data/esc50): a `sha256sum`-style checksum list
+ *   304-clip ESC-50 fold-4 subset used in development): a `sha256sum`-style checksum list
  *   (the manifest's `layout.checksumFile`, else `SHA256SUMS`) is checked file
  *   by file, and the audio files are counted against the manifest's expected
  *   total, so a subset is reported as partial rather than as the dataset.

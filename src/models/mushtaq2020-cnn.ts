@@ -5,7 +5,7 @@
  * ESC-10 / ESC-50 / UrbanSound8K clips.
  *
  * What the material we have gives (the paper text available to the project is
- * a review, ../shared/papers/mushtaq2020-*.md): a "7-layer proposed CNN" and a
+ * a review, mushtaq2020-*.md in $AUDIO_AUG_LAB_PAPERS): a "7-layer proposed CNN" and a
  * "9-layer proposed CNN" trained on mel-spectrogram *images* made with
  * librosa; Keras is used (its ImageDataGenerator for the traditional
  * augmentation); 10 / 50 / 10 classes. No layer list, input size, optimiser

@@ -6,7 +6,7 @@
  *
  * The paper texts are not redistributed with the repository: `source` is the
  * file name of a paper's text inside the folder named by $AUDIO_AUG_LAB_PAPERS
- * (during development the texts came from ../shared/papers); `paperTextPath`
+ * (the development machine kept them beside the repository); `paperTextPath`
  * finds it there, and nothing looks anywhere else.
  *
  * This module validates those files and flattens them into one record per

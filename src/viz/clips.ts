@@ -5,7 +5,7 @@
  * Source, in order: the real ESC-50 clips under the data root named by
  * $AUDIO_AUG_LAB_DATA (`$AUDIO_AUG_LAB_DATA/esc50`: `meta/esc50-fold4-dev.csv`,
  * `LICENSE-ESC-50.txt`, `audio/`; on the development machine the 304 fold-4
- * clips of 38 classes at 44.1 kHz, from ../shared/data), else the embedded
+ * clips of 38 classes at 44.1 kHz), else the embedded
  * ESC-10 sample committed in the repository (`data-manifests/samples/esc10`:
  * 2 clips per ESC-10 class, 22.05 kHz). Nothing is looked for next to the
  * repository. The sample's path is computed from this file's location, not

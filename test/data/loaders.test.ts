@@ -4,7 +4,7 @@
  * pinned to what the lists say). Each check runs on the committed synthetic
  * lists in the real formats (test/reference-data/, README there), and again
  * on the real lists under $AUDIO_AUG_LAB_DATA (chime-home-meta/,
- * tau2020-mobile-meta/, esc50/; on the development machine ../shared/data),
+ * tau2020-mobile-meta/, esc50/),
  * pinned to the real counts; without the variable those are skipped with
  * the reason.
  */

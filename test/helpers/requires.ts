@@ -3,8 +3,7 @@
  * the paper texts) ask for it here, from an explicit variable, and are
  * skipped with their reason when it is absent, never silently:
  *
- *   AUDIO_AUG_LAB_DATA    a data root laid out like `../shared/data` of the
- *                         development machine: `<root>/esc50/` (audio/, meta/),
+ *   AUDIO_AUG_LAB_DATA    a data root: `<root>/esc50/` (audio/, meta/),
  *                         `<root>/chime-home-meta/`, ... (the same variable the
  *                         CLI reads as its data root).
  *   AUDIO_AUG_LAB_PAPERS  a folder holding the papers' texts (`<paper>-*.md`);

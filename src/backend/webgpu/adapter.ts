@@ -44,6 +44,20 @@ export interface GpuLimits {
   maxStorageBuffersPerShaderStage: number;
 }
 
+/** The limits the project uses, copied by name: Dawn's GPUSupportedLimits
+ * has getters on its prototype, so spreading it copies nothing. */
+export function copyLimits(l: GpuLimits): GpuLimits {
+  return {
+    maxBufferSize: l.maxBufferSize,
+    maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+    maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+    maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+    maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+    maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+    maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+  };
+}
+
 export interface GpuDeviceLike {
   destroy(): void;
   lost: Promise<{ reason: string; message: string }>;

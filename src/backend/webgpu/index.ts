@@ -43,7 +43,7 @@
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { describeAdapter, loadDawn, probeAdapter, type FoundAdapter, type GpuDeviceLike, type GpuLimits } from './adapter.js';
+import { copyLimits, describeAdapter, loadDawn, probeAdapter, type FoundAdapter, type GpuDeviceLike, type GpuLimits } from './adapter.js';
 import { registerWebgpuTrainingKernels } from './kernels.js';
 import { importOptional } from './modules.js';
 
@@ -124,16 +124,10 @@ export async function tryWebgpu(opts: { allowSoftware: boolean }): Promise<Webgp
   try {
     device = await found.adapter.requestDevice({
       requiredFeatures: found.adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
-      requiredLimits: {
-        maxBufferSize: l.maxBufferSize,
-        maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-        maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-        maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-        maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-        maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-        // Kernels with many inputs (AddN) bind one storage buffer each.
-        maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
-      },
+      // The adapter's own limits (as tfjs asks for): large convolutions need the
+      // buffer sizes, and kernels with many inputs (AddN) bind one storage
+      // buffer each.
+      requiredLimits: { ...copyLimits(l) },
     });
   } catch (e) {
     return { ok: false, why: `webgpu: requestDevice failed on ${found.adapter.info.device}: ${firstLine(e)}` };
@@ -184,17 +178,7 @@ export function webgpuAdapter(): { description: string; software: boolean } | nu
 /** The held adapter's limits (what the device was created with), or null without a device. */
 export function webgpuLimits(): GpuLimits | null {
   if (held === null) return null;
-  // Dawn's GPUSupportedLimits has getters on its prototype: copy by name.
-  const l = held.found.adapter.limits;
-  return {
-    maxBufferSize: l.maxBufferSize,
-    maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-    maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-    maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-    maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-    maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-    maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
-  };
+  return copyLimits(held.found.adapter.limits);
 }
 
 /** Errors the device reported out of band since the last call (and whether it was lost); clears them. */
