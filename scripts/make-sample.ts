@@ -1,7 +1,7 @@
 /**
  * Generate (or check) the embedded ESC-10 sample in data-manifests/samples/esc10/
  * from a real ESC-50 copy named on the command line (a full ESC-50 checkout
- * or its fold-4 subset; only fold 4 is used; see src/data/fixtures/esc10-sample.ts
+ * or its fold-4 subset; only fold 4 is used; see src/data/stand-ins/esc10-sample.ts
  * for what is selected and how). Deterministic: rerunning gives the same bytes.
  * There is no default source: the embedded sample is the fixtures' default,
  * so this script must be told where the 44.1 kHz originals are.
@@ -14,8 +14,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync 
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openEsc50 } from '../src/data/fixtures/esc50-clips.js';
-import { EMBEDDED_SAMPLE_DIR, SAMPLE_MAX_BYTES, verifyEmbeddedSample, writeEsc10Sample } from '../src/data/fixtures/esc10-sample.js';
+import { openEsc50 } from '../src/data/stand-ins/esc50-clips.js';
+import { EMBEDDED_SAMPLE_DIR, SAMPLE_MAX_BYTES, verifyEmbeddedSample, writeEsc10Sample } from '../src/data/stand-ins/esc10-sample.js';
 
 function listFiles(root: string, rel = ''): string[] {
   const out: string[] = [];

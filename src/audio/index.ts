@@ -15,3 +15,4 @@ export {
   type SincFilterSpec,
 } from './resample.js';
 export { loadAudio, type LoadAudioOptions } from './load.js';
+export type { Waveform } from './types.js';

@@ -5,6 +5,8 @@
  * data that can be logged and replayed), and a pure `apply(x, drawn)`.
  */
 import type { Rng } from '../util/rng.js';
+import type { Waveform } from '../audio/types.js';
+import type { FeatureMap } from '../features/types.js';
 
 export type ParamValue = number | string | boolean | number[];
 
@@ -21,21 +23,10 @@ export interface ParamSpec {
 /** What an augmentation acts on. */
 export type AugmentationTarget = 'waveform' | 'spectrogram' | 'image' | 'batch';
 
-/** A mono or multichannel waveform with its sample rate. */
-export interface Waveform {
-  /** One Float64Array per channel (mono: one). */
-  channels: Float64Array[];
-  sr: number;
-}
-
-/** A feature map in (channel, frequency, time) order, C-contiguous:
- * value(c, f, t) = data[(c * nFreq + f) * nTime + t]. */
-export interface FeatureMap {
-  data: Float32Array;
-  nChannels: number;
-  nFreq: number;
-  nTime: number;
-}
+/** The shared data types live with their owners (audio, features); augment
+ * re-exports them for its own modules only. */
+export type { Waveform } from '../audio/types.js';
+export type { FeatureMap } from '../features/types.js';
 
 export interface Transform<X, D = unknown> {
   readonly name: string;

@@ -28,7 +28,8 @@ import { Rng } from '../util/rng.js';
 import { AudioAugLabError, AudioFormatError, InvalidParameterError, NonFiniteError, UsageError, fileAccessError } from '../util/errors.js';
 import { formatCatalogue, getEntry, listCatalogue, parseParams } from '../augment/catalogue.js';
 import { averageMagnitudeSpectrum, correctionCoefficients, referenceSpectrum } from '../augment/waveform/spectrum-correction.js';
-import type { AugmentationTarget, CatalogueEntry, ParamValue, Waveform } from '../augment/types.js';
+import type { AugmentationTarget, CatalogueEntry, ParamValue } from '../augment/types.js';
+import type { Waveform } from '../audio/types.js';
 import { exitCodesHelp, parseCommandArgs, runCommand } from './command.js';
 import { checkInputFile, checkOutputFile, writeOutput } from './files.js';
 

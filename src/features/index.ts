@@ -13,3 +13,4 @@ export * from './delta.js';
 export * from './hu2020.js';
 export * from './presets.js';
 export * from './logmel.js';
+export type { FeatureMap } from './types.js';

@@ -17,7 +17,7 @@
  */
 import { encodeWav } from '../audio/wav.js';
 import { resample } from '../audio/resample.js';
-import type { Waveform } from '../augment/types.js';
+import type { Waveform } from '../audio/types.js';
 import { InvalidParameterError } from '../util/errors.js';
 
 export function escapeHtml(s: string): string {

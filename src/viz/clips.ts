@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import { DATA_ROOT_ENV } from '../data/data-root.js';
 import { loadEsc50, type Esc50Record } from '../data/loaders/esc50.js';
 import { loadAudio } from '../audio/load.js';
-import type { Waveform } from '../augment/types.js';
+import type { Waveform } from '../audio/types.js';
 import { InvalidParameterError, MissingFileError } from '../util/errors.js';
 import { escapeHtml } from './audio.js';
 

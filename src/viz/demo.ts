@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { FeatureMap } from '../augment/types.js';
+import type { FeatureMap } from '../features/types.js';
 import { initBackend } from '../backend/index.js';
 import { getModelEntry, type RegistryBuildOptions } from '../models/registry.js';
 import { arrayDataset } from '../train/batches.js';

@@ -27,7 +27,9 @@
  *   here they map clip A's average spectrum onto clip B's
  *   (correctionCoefficients(B, A)), a stand-in for a reference device.
  */
-import type { CatalogueEntry, FeatureMap, ParamValue, Waveform } from '../augment/types.js';
+import type { CatalogueEntry, ParamValue } from '../augment/types.js';
+import type { Waveform } from '../audio/types.js';
+import type { FeatureMap } from '../features/types.js';
 import { getEntry, listCatalogue } from '../augment/catalogue.js';
 import { formatParamValue, resolveParams } from '../augment/params.js';
 import { makeBatch, type Batch } from '../augment/mix/batch.js';

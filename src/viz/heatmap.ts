@@ -15,7 +15,7 @@
  *   infinite values are drawn transparent.
  */
 import { InvalidParameterError } from '../util/errors.js';
-import type { FeatureMap } from '../augment/types.js';
+import type { FeatureMap } from '../features/types.js';
 import { colorLut, type SchemeName } from './colormap.js';
 import { encodePng, pngDataUri } from './png.js';
 import { BASE_CONFIG, VEGA_LITE_SCHEMA, type VegaLiteSpec } from './render.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/util/rng.js';
 import { readNpy } from '../../src/io/npy.js';
-import type { FeatureMap } from '../../src/augment/types.js';
+import type { FeatureMap } from '../../src/features/types.js';
 import {
   KerasTaa,
   applyKerasImageTransform,

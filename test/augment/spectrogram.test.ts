@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/util/rng.js';
 import { InvalidParameterError } from '../../src/util/errors.js';
-import type { FeatureMap } from '../../src/augment/types.js';
+import type { FeatureMap } from '../../src/features/types.js';
 import { hu2020BinauralFeatures } from '../../src/features/hu2020.js';
 import {
   ChannelConfusion,

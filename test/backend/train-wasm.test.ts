@@ -23,7 +23,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAudio } from '../../src/audio/index.js';
-import { EMBEDDED_SAMPLE_DIR } from '../../src/data/fixtures/index.js';
+import { EMBEDDED_SAMPLE_DIR } from '../../src/data/stand-ins/index.js';
 import { loadEsc50 } from '../../src/data/loaders/esc50.js';
 import { logMel } from '../../src/features/index.js';
 import { fmt, on, setupBackends, worstDiff } from './helpers.js';

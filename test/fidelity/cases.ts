@@ -22,7 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadAudio } from '../../src/audio/load.js';
-import { EMBEDDED_SAMPLE_DIR } from '../../src/data/fixtures/esc10-sample.js';
+import { EMBEDDED_SAMPLE_DIR } from '../../src/data/stand-ins/esc10-sample.js';
 import { esc10View, loadEsc50, type Esc50Record } from '../../src/data/loaders/esc50.js';
 import { hu2020Features } from '../../src/features/hu2020.js';
 import { logMel } from '../../src/features/logmel.js';

@@ -30,11 +30,11 @@
  * Feature maps are transposed to the models' (time, freq, channels) layout.
  */
 import { loadAudio } from '../../src/audio/load.js';
-import { EMBEDDED_SAMPLE_DIR } from '../../src/data/fixtures/index.js';
+import { EMBEDDED_SAMPLE_DIR } from '../../src/data/stand-ins/index.js';
 import { loadEsc50 } from '../../src/data/loaders/esc50.js';
 import { hu2020BinauralFeatures, hu2020Features, logMel } from '../../src/features/index.js';
 import { spectralImage } from '../../src/features/spectral-image.js';
-import type { FeatureMap } from '../../src/augment/types.js';
+import type { FeatureMap } from '../../src/features/types.js';
 import { arrayDataset, type Dataset } from '../../src/train/batches.js';
 
 export const SOURCE_RATE = 22050;

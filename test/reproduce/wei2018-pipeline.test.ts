@@ -23,7 +23,7 @@ import { loadChimeHomeDevelopment } from '../../src/data/loaders/chime-home.js';
 import { perClassEerTable } from '../../src/metrics/tagging.js';
 import { registerTrainingKernels } from '../../src/backend/kernels/register.js';
 import { Rng } from '../../src/util/rng.js';
-import { buildFixture } from '../../src/data/fixtures/index.js';
+import { buildFixture } from '../../src/data/stand-ins/index.js';
 import { itNeeds, needsData } from '../helpers/requires.js';
 import {
   aggregateFolds,

@@ -80,12 +80,14 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadAudio } from '../../audio/load.js';
 import { createTransform } from '../../augment/catalogue.js';
-import type { FeatureMap, Transform, Waveform } from '../../augment/types.js';
+import type { Transform } from '../../augment/types.js';
+import type { Waveform } from '../../audio/types.js';
+import type { FeatureMap } from '../../features/types.js';
 import type { WaveformGroup } from '../../augment/waveform/waveform-transform.js';
 import { averageMagnitudeSpectrum, correctionCoefficients, referenceSpectrum } from '../../augment/waveform/spectrum-correction.js';
 import { drawPartnerIndex } from '../../augment/waveform/mix.js';
 import { FeatureCache, audioFileSha256, decodeEntry, defaultLibraryVersion, type FeatureCacheKey } from '../../data/feature-cache.js';
-import { buildFixture, EMBEDDED_SAMPLE_DIR, type FixtureName } from '../../data/fixtures/index.js';
+import { buildFixture, EMBEDDED_SAMPLE_DIR, type FixtureName } from '../../data/stand-ins/index.js';
 import { loadTauSetup, TAU2020_3CLASS_OF_SCENE, TAU2020_SCENES, type TauRecord } from '../../data/loaders/tau2020.js';
 import { hu2020Stack, hu2020Stages, type Hu2020Options } from '../../features/hu2020.js';
 import { regressionDelta5 } from '../../features/delta.js';
@@ -121,7 +123,7 @@ interface TaskInfo {
   dataset: string;
   sr: number;
   binaural: boolean;
-  /** Fixture of src/data/fixtures for the smoke budget (default seed and size). */
+  /** Fixture of src/data/stand-ins for the smoke budget (default seed and size). */
   fixture: FixtureName;
   fixtureTitle: string;
   /** Clips in the official fold-1 training list, and of device A among them. */

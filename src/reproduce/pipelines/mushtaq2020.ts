@@ -24,7 +24,7 @@ import { fit, predictDataset } from '../../train/fit.js';
 import { setPopulationBatchNorm } from '../../train/batchnorm-population.js';
 import { argmaxRows, scoreMatrix } from '../../metrics/score-matrix.js';
 import { InvalidParameterError } from '../../util/errors.js';
-import type { Waveform } from '../../augment/types.js';
+import type { Waveform } from '../../audio/types.js';
 import type { Experiment, BudgetName } from '../experiment-schema.js';
 import type { Job } from '../experiments.js';
 import type { DataStatus, JobResult } from '../results.js';

@@ -64,7 +64,7 @@ import { leakedSources } from '../protocols.js';
 import { forwardFlops } from '../flops.js';
 import { fetchedDataset, onlineAugment } from './common.js';
 import { getEntry } from '../../augment/catalogue.js';
-import { buildFixture, EMBEDDED_SAMPLE_DIR, readFixtureRecord } from '../../data/fixtures/index.js';
+import { buildFixture, EMBEDDED_SAMPLE_DIR, readFixtureRecord } from '../../data/stand-ins/index.js';
 import type { BudgetedExperiment, JobContext, JobOutput, PaperPipeline } from './types.js';
 
 export const WEI2018_LABELS: readonly string[] = CHIME_HOME_LABELS;
@@ -161,7 +161,7 @@ function locate(ctx: JobContext, budget: BudgetName): { kind: 'real'; data: Chim
 }
 
 /** The data root for a job: real data, or the fixture (built on first use
- * and reused afterwards; src/data/fixtures/fixture-dir.ts builds it in a
+ * and reused afterwards; src/data/stand-ins/fixture-dir.ts builds it in a
  * temporary directory and renames it into place). */
 function ensureData(ctx: JobContext, budget: BudgetName): ChimeData {
   const where = locate(ctx, budget);

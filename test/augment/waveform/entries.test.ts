@@ -2,7 +2,8 @@
 // parameters validated with clear errors.
 import { describe, expect, it } from 'vitest';
 import { waveformEntries, type WaveformGroup } from '../../../src/augment/waveform/index.js';
-import type { CatalogueEntry, ParamValue, Waveform } from '../../../src/augment/types.js';
+import type { CatalogueEntry, ParamValue } from '../../../src/augment/types.js';
+import type { Waveform } from '../../../src/audio/types.js';
 import { Rng } from '../../../src/util/rng.js';
 import { InvalidParameterError } from '../../../src/util/errors.js';
 
