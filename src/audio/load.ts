@@ -18,7 +18,7 @@
  *   failure of whatever processes it later (librosa checks the same with
  *   util.valid_audio, inside each function).
  */
-import type { Waveform } from '../audio/types.js';
+import type { Waveform } from './types.js';
 import { AudioFormatError, InvalidParameterError, NonFiniteError } from '../util/errors.js';
 import { resample } from './resample.js';
 import { toMono } from './wav.js';

@@ -27,7 +27,7 @@
  * Output: FeatureMap in (channel, freq, time) order, Float32Array (the code
  * produces float32); the golden files use (freq, time, channel).
  */
-import type { FeatureMap } from '../features/types.js';
+import type { FeatureMap } from './types.js';
 import { InvalidParameterError } from '../util/errors.js';
 import { logEps, minMaxScale } from './db.js';
 import { regressionDelta5 } from './delta.js';
