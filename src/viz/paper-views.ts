@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { buildModel, getModelEntry } from '../models/registry.js';
 import { compressionReport } from '../quantize/evaluate.js';
 import { randomClipFolds, sourceGroupedFolds, type FoldItem } from '../reproduce/protocols.js';
-import { twoStageFusion, HU2020_PARENT_CLASSES, TAU2020_SCENES } from '../fusion/two-stage.js';
+import { twoStageFusion } from '../fusion/two-stage.js';
+import { TAU2020_3CLASS_LABELS, TAU2020_3CLASS_OF_SCENE, TAU2020_SCENES } from '../data/loaders/tau2020.js';
 import { argmaxRows, fromRows } from '../metrics/score-matrix.js';
 import type { CompressionReport } from '../quantize/evaluate.js';
 import type { QuantScheme } from '../quantize/int8.js';
@@ -76,14 +77,14 @@ export function leakageSplitRows(items: readonly FoldItem[], opts: LeakageOption
 export function twoStageRows(fine: readonly (readonly number[])[], coarse: readonly (readonly number[])[]): Row[] {
   const F2 = fromRows(fine);
   const F1 = fromRows(coarse);
-  const fused = twoStageFusion(F2, F1);
+  const fused = twoStageFusion(F2, F1, { fineClasses: TAU2020_SCENES, coarseClasses: TAU2020_3CLASS_LABELS, parentOf: TAU2020_3CLASS_OF_SCENE });
   const a2 = argmaxRows(F2);
   const a1 = argmaxRows(F1);
   const af = argmaxRows(fused);
   return fine.map((_, i) => ({
     example: i + 1,
     '10-class alone': `${TAU2020_SCENES[a2[i]]} (${F2.data[i * F2.cols + a2[i]].toFixed(2)})`,
-    '3-class': `${HU2020_PARENT_CLASSES[a1[i]]} (${F1.data[i * F1.cols + a1[i]].toFixed(2)})`,
+    '3-class': `${TAU2020_3CLASS_LABELS[a1[i]]} (${F1.data[i * F1.cols + a1[i]].toFixed(2)})`,
     'two-stage': `${TAU2020_SCENES[af[i]]} (${fused.data[i * fused.cols + af[i]].toFixed(3)})`,
     changed: a2[i] !== af[i] ? 'yes' : '',
   }));

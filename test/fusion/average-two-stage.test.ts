@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { averageEnsemble } from '../../src/fusion/average.js';
-import {
-  HU2020_PARENT_CLASSES,
-  HU2020_SCENE_PARENT,
-  TAU2020_SCENES,
-  coarseLabels,
-  parentIndex,
-  twoStageFusion,
-} from '../../src/fusion/two-stage.js';
+import { coarseLabels, parentIndex, twoStageFusion } from '../../src/fusion/two-stage.js';
+import { TAU2020_3CLASS_LABELS, TAU2020_3CLASS_OF_SCENE, TAU2020_SCENES } from '../../src/data/loaders/tau2020.js';
+
+/** hu2020's classes, given to fusion by its caller (fusion knows no dataset). */
+const HU2020 = { fineClasses: TAU2020_SCENES, coarseClasses: TAU2020_3CLASS_LABELS, parentOf: TAU2020_3CLASS_OF_SCENE };
 import { argmaxRows, fromRows } from '../../src/metrics/score-matrix.js';
 
 describe('average ensemble', () => {
@@ -32,25 +29,25 @@ describe('average ensemble', () => {
 describe('hu2020 two-stage fusion', () => {
   it('parent mapping equals the authors\' prob_map (task1a/eval_hybrid.py) in alphabetical class order', () => {
     // prob_map[q] = prob_3class[parent] with parents 0 indoor, 1 outdoor, 2 transportation
-    expect(Array.from(parentIndex())).toEqual([0, 2, 2, 0, 1, 1, 0, 1, 1, 2]);
+    expect(Array.from(parentIndex(HU2020))).toEqual([0, 2, 2, 0, 1, 1, 0, 1, 1, 2]);
     expect([...TAU2020_SCENES]).toEqual([...TAU2020_SCENES].sort());
-    expect([...HU2020_PARENT_CLASSES]).toEqual(['indoor', 'outdoor', 'transportation']);
+    expect([...TAU2020_3CLASS_LABELS]).toEqual(['indoor', 'outdoor', 'transportation']);
     // paper section 2.1 example: public square is outdoor, bus/tram/metro are transportation
-    expect(HU2020_SCENE_PARENT.public_square).toBe('outdoor');
-    expect(['bus', 'tram', 'metro'].map((s) => HU2020_SCENE_PARENT[s])).toEqual(['transportation', 'transportation', 'transportation']);
-    expect(Array.from(coarseLabels([0, 1, 4, 9]))).toEqual([0, 2, 1, 2]);
+    expect(TAU2020_3CLASS_OF_SCENE.public_square).toBe('outdoor');
+    expect(['bus', 'tram', 'metro'].map((s) => TAU2020_3CLASS_OF_SCENE[s as 'bus'])).toEqual(['transportation', 'transportation', 'transportation']);
+    expect(Array.from(coarseLabels([0, 1, 4, 9], HU2020))).toEqual([0, 2, 1, 2]);
   });
 
   it('hand case: score = p10(scene) x p3(parent), and the 3-class model can flip the decision', () => {
     // airport bus metro metro_st park pub_sq shop st_ped st_traf tram
     const p10 = fromRows([[0.3, 0.25, 0.05, 0.05, 0.05, 0.05, 0.1, 0.05, 0.05, 0.05]]);
     const p3 = fromRows([[0.1, 0.1, 0.8]]); // indoor, outdoor, transportation
-    const f = twoStageFusion(p10, p3);
+    const f = twoStageFusion(p10, p3, HU2020);
     const expected = [0.3 * 0.1, 0.25 * 0.8, 0.05 * 0.8, 0.05 * 0.1, 0.05 * 0.1, 0.05 * 0.1, 0.1 * 0.1, 0.05 * 0.1, 0.05 * 0.1, 0.05 * 0.8];
     expect(Array.from(f.data)).toEqual(expected);
     expect(argmaxRows(p10)[0]).toBe(0); // airport alone
     expect(argmaxRows(f)[0]).toBe(1); // bus after fusion
-    const n = twoStageFusion(p10, p3, { normalize: true });
+    const n = twoStageFusion(p10, p3, { ...HU2020, normalize: true });
     const s = expected.reduce((a, b) => a + b, 0);
     expect(n.data[1]).toBeCloseTo(0.2 / s, 15);
     expect(Array.from(n.data).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 14);
@@ -63,7 +60,7 @@ describe('hu2020 two-stage fusion', () => {
       parentOf: { cat: 'animal', car: 'vehicle' },
     });
     expect(Array.from(f.data)).toEqual([0.45, 0.05]);
-    expect(() => twoStageFusion(fromRows([[1, 0]]), fromRows([[1, 0, 0]]))).toThrow(/fine matrix has 2 columns for 10 classes/);
-    expect(() => parentIndex(['x'], ['a'], { x: 'b' })).toThrow(/parent 'b' of 'x' is not a coarse class/);
+    expect(() => twoStageFusion(fromRows([[1, 0]]), fromRows([[1, 0, 0]]), HU2020)).toThrow(/fine matrix has 2 columns for 10 classes/);
+    expect(() => parentIndex({ fineClasses: ['x'], coarseClasses: ['a'], parentOf: { x: 'b' } })).toThrow(/parent 'b' of 'x' is not a coarse class/);
   });
 });

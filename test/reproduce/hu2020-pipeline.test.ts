@@ -21,8 +21,7 @@ import { runOneJob } from '../../src/reproduce/run-job.js';
 import { readResult, type JobResult } from '../../src/reproduce/results.js';
 import { codeVersion } from '../../src/reproduce/provenance.js';
 import { registerTrainingKernels } from '../../src/backend/kernels/register.js';
-import { TAU2020_SCENES } from '../../src/data/loaders/tau2020.js';
-import { HU2020_PARENT_CLASSES } from '../../src/fusion/two-stage.js';
+import { TAU2020_3CLASS_LABELS as HU2020_PARENT_CLASSES, TAU2020_SCENES } from '../../src/data/loaders/tau2020.js';
 import { HU2020_DEVICE_GROUPS } from '../../src/metrics/classification.js';
 import {
   aggregateEnsemble,

@@ -94,8 +94,13 @@ export const TAU2020_SCENES = [
   'tram',
 ] as const;
 
-/** Task 1b's three classes, from the 3Class dataset README. */
-export const TAU2020_3CLASS_OF_SCENE: Record<(typeof TAU2020_SCENES)[number], 'indoor' | 'outdoor' | 'transportation'> = {
+/** Task 1b's three classes (3Class dataset), alphabetical: the column order
+ * of the hu2020 3-class model (MihawkHu/DCASE2020_task1 task1a/eval_hybrid.py). */
+export const TAU2020_3CLASS_LABELS = ['indoor', 'outdoor', 'transportation'] as const;
+
+/** Scene -> task 1b class, from the 3Class dataset README (hu2020 section 2.1
+ * uses the same grouping as the parents of its two-stage fusion). */
+export const TAU2020_3CLASS_OF_SCENE: Record<(typeof TAU2020_SCENES)[number], (typeof TAU2020_3CLASS_LABELS)[number]> = {
   airport: 'indoor',
   shopping_mall: 'indoor',
   metro_station: 'indoor',

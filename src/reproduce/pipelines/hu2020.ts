@@ -88,10 +88,10 @@ import { averageMagnitudeSpectrum, correctionCoefficients, referenceSpectrum } f
 import { drawPartnerIndex } from '../../augment/waveform/mix.js';
 import { FeatureCache, audioFileSha256, decodeEntry, defaultLibraryVersion, type FeatureCacheKey } from '../../data/feature-cache.js';
 import { buildFixture, EMBEDDED_SAMPLE_DIR, type FixtureName } from '../../data/stand-ins/index.js';
-import { loadTauSetup, TAU2020_3CLASS_OF_SCENE, TAU2020_SCENES, type TauRecord } from '../../data/loaders/tau2020.js';
+import { loadTauSetup, TAU2020_3CLASS_LABELS as HU2020_PARENT_CLASSES, TAU2020_3CLASS_OF_SCENE, TAU2020_SCENES, type TauRecord } from '../../data/loaders/tau2020.js';
 import { hu2020Stack, hu2020Stages, type Hu2020Options } from '../../features/hu2020.js';
 import { regressionDelta5 } from '../../features/delta.js';
-import { HU2020_PARENT_CLASSES, twoStageFusion } from '../../fusion/two-stage.js';
+import { twoStageFusion } from '../../fusion/two-stage.js';
 import { averageEnsemble } from '../../fusion/average.js';
 import { lrFusionCrossValidated, lrFusionInSample } from '../../fusion/lr-fusion.js';
 import { accuracyByDeviceGroup, accuracyFromScores, logLoss } from '../../metrics/classification.js';
@@ -110,7 +110,8 @@ import type { AugmentRefT, BudgetName, Experiment } from '../experiment-schema.j
 import { loadExperiments, type Job } from '../experiments.js';
 import { forwardFlops } from '../flops.js';
 import type { DataStatus, JobResult } from '../results.js';
-import { fetchedDataset, onlineAugment, oneHot } from './common.js';
+import { fetchedDataset, oneHot } from './common.js';
+import { onlineAugment } from '../../augment/online.js';
 import type { BudgetedExperiment, JobContext, JobOutput, PaperPipeline } from './types.js';
 
 // ------------------------------------------------------------------ tasks
@@ -1023,7 +1024,7 @@ export function aggregateEnsemble(exp: Experiment, seedResults: readonly JobResu
   const coarse = resolve(exp.twoStageWith, 'original');
   if (coarse === null) return {};
   const c = alignTo(avg, coarse, `${exp.id} two-stage partner ${exp.twoStageWith}`);
-  const fused = twoStageFusion(avg.probs, c.probs, { fineClasses: avg.labels, coarseClasses: c.labels });
+  const fused = twoStageFusion(avg.probs, c.probs, { fineClasses: avg.labels, coarseClasses: c.labels, parentOf: TAU2020_3CLASS_OF_SCENE });
   const before = deviceMetrics(avg.truth, avg.probs, avg.devices);
   return {
     ...deviceMetrics(avg.truth, fused, avg.devices),
