@@ -29,6 +29,7 @@ import {
   isTfjsRule,
   movingStatisticsRule,
   movingStatisticsUpdates,
+  readZeroDebiasState,
   setZeroDebiasState,
   updateMovingStatistics,
   zeroDebiasState,
@@ -42,6 +43,7 @@ type Kwargs = Record<string, unknown> | undefined;
 type BnLayer = tf.layers.Layer & MovingStatisticsLayer & { axis: number };
 interface Proto {
   call(this: BnLayer, inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[];
+  dispose(this: BnLayer): { refCountAfterDispose: number; numDisposedVariables: number };
 }
 
 let installed = false;
@@ -66,23 +68,28 @@ export function installBatchNormStatistics(): void {
         const axis = this.axis >= 0 ? this.axis : this.axis + x.rank;
         const reduce = x.shape.map((_, i) => i).filter((i) => i !== axis);
         const count = reduce.reduce((n, i) => n * x.shape[i], 1);
-        const moments = tf.tidy(() => {
-          const m = tf.moments(x, reduce);
-          return [m.mean, m.variance];
-        });
-        const mean = Float32Array.from(moments[0].dataSync());
-        const variance = Float32Array.from(moments[1].dataSync());
-        tf.dispose(moments);
         if (kept) {
           this.movingMean.write(kept[0]);
           this.movingVariance.write(kept[1]);
         }
-        updateMovingStatistics(this, mean, variance, count);
+        // Tensor ops only: no read, so this runs on webgpu too.
+        tf.tidy(() => {
+          const m = tf.moments(x, reduce);
+          updateMovingStatistics(this, m.mean, m.variance, count);
+        });
       }
       return out;
     } finally {
       kept?.forEach((t) => t.dispose());
     }
+  };
+
+  // The zero-debias state is held as tensors: free them with the layer's weights.
+  const innerDispose = proto.dispose;
+  proto.dispose = function disposeWithState(this: BnLayer) {
+    const r = innerDispose.call(this);
+    if (r.refCountAfterDispose === 0) setZeroDebiasState(this, null);
+    return r;
   };
 }
 
@@ -113,12 +120,27 @@ export function setMovingStatisticsRule(model: tf.LayersModel, rule: MovingStati
   return layers.length;
 }
 
-/** The zero-debias state of every BatchNormalization layer, in layer order (null: none yet). */
+/**
+ * The zero-debias state of every BatchNormalization layer, in layer order
+ * (null: none yet). Reads synchronously (cpu, wasm; on webgpu in Node only
+ * after prefetchZeroDebiasState, else an error naming it).
+ */
 export function exportZeroDebiasState(model: tf.LayersModel): (ZeroDebiasState | null)[] {
-  return batchNormLayers(model).map((l) => {
-    const s = zeroDebiasState(l);
-    return s && { step: s.step, biasedMean: Float32Array.from(s.biasedMean), biasedVariance: Float32Array.from(s.biasedVariance) };
-  });
+  return batchNormLayers(model).map((l) => zeroDebiasState(l));
+}
+
+/** exportZeroDebiasState with asynchronous reads (every backend). */
+export async function exportZeroDebiasStateAsync(model: tf.LayersModel): Promise<(ZeroDebiasState | null)[]> {
+  return Promise.all(batchNormLayers(model).map((l) => readZeroDebiasState(l)));
+}
+
+/**
+ * Reads the zero-debias state asynchronously once, so that
+ * exportZeroDebiasState (e.g. a checkpoint's) then works on webgpu (a value
+ * read once stays on the CPU side there); nothing to do on cpu / wasm.
+ */
+export async function prefetchZeroDebiasState(model: tf.LayersModel): Promise<void> {
+  await exportZeroDebiasStateAsync(model);
 }
 
 /** Restores what exportZeroDebiasState returned (for a model of the same architecture). */

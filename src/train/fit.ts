@@ -46,7 +46,7 @@ import { batchAccuracy, lossFunction, type LossName } from './losses.js';
 import { defaultLearningRate, learningRateToSet, makeOptimizer, setLearningRate, trainableVariables, type OptimizerSpec } from './optimizers.js';
 import { DEFAULT_FRAMEWORK, frameworkProfile, type FrameworkName, type FrameworkProfile } from './framework-profile.js';
 import { withInitializerRule } from '../models/common.js';
-import { exportZeroDebiasState, importZeroDebiasState, setMovingStatisticsRule } from '../models/batchnorm-statistics.js';
+import { exportZeroDebiasState, importZeroDebiasState, prefetchZeroDebiasState, setMovingStatisticsRule } from '../models/batchnorm-statistics.js';
 import { Progress, type ProgressMode } from './progress.js';
 import { makeSchedule, type ScheduleSpec } from './schedules.js';
 import { withSeededMathRandom } from './determinism.js';
@@ -411,6 +411,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       if (opts.checkpointDir) {
         const optWeights = await optimizer.getWeights();
         await prefetch([...model.weights.map((w) => w.read()), ...optWeights.map((w) => w.tensor), ...(bestWeights ?? [])]);
+        await prefetchZeroDebiasState(model); // held as tensors: read once so the synchronous export works on webgpu
         const debias = zeroDebiasTensors(model);
         saveCheckpoint(opts.checkpointDir, epoch, state, {
           model: namedWeights(model),

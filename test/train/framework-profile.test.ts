@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { THREADS_ENV } from '../../src/backend/threads.js';
 import { installFusedLayers, uninstallFusedLayers } from '../../src/backend/fused/layers.js';
 import { DataParallel } from '../../src/train/data-parallel.js';
-import { zeroDebiasState } from '../../src/backend/fused/moving-statistics.js';
+import { zeroDebiasState, type MovingStatisticsRule } from '../../src/backend/fused/moving-statistics.js';
 import { batchNormLayers, exportZeroDebiasState, setMovingStatisticsRule } from '../../src/models/batchnorm-statistics.js';
 import { InitFactory, TRUNCATED_NORMAL_STD } from '../../src/models/common.js';
 import { loadExperiments } from '../../src/reproduce/experiments.js';
@@ -26,6 +26,8 @@ import { KerasAdam, KerasSGD, learningRateToSet, makeOptimizer, setLearningRate,
 import { makeSchedule } from '../../src/train/schedules.js';
 import { Rng } from '../../src/util/rng.js';
 import { stripes, tinyModel } from './fixtures/tiny.js';
+import { ruleFloat32, ruleOnBackend, seededStats } from './fixtures/keras-moving-statistics.js';
+import { setupBackends } from '../backend/helpers.js';
 
 process.env[THREADS_ENV] ??= '2';
 
@@ -319,6 +321,39 @@ describe('batch-norm moving statistics after 3 steps', () => {
     expect(worst(mv.dataSync(), v) / Math.max(...v)).toBeLessThan(1e-5);
     model.dispose();
   });
+});
+
+describe('Keras rules as tensor ops: bit-identical to the float32 array arithmetic on cpu and wasm', () => {
+  // The rules run as tensor ops (no synchronous read: they must work on
+  // webgpu); on cpu and wasm each op is one correctly rounded float32
+  // operation, so they equal the Math.fround arithmetic they replaced bit for
+  // bit (what keeps hu2020's reference digests). 300 steps: the debias
+  // divisor reaches 1 at momentum 0.9; 37 channels of statistics from 1e-4 to 1e2.
+  const RULES: [string, MovingStatisticsRule][] = [
+    ['keras-2.2.4-tf1 (unbiased, zero-debiased)', frameworkProfile('keras-2.2.4-tf1').batchNorm],
+    ['unbiased variance only', { unbiasedVariance: true, zeroDebias: false }],
+    ['zero-debiased only', { unbiasedVariance: false, zeroDebias: true }],
+  ];
+  const batches = seededStats('keras-rules-f32', 37, 300);
+  beforeAll(setupBackends);
+  afterAll(() => tf.setBackend('cpu'));
+
+  for (const backend of ['cpu', 'wasm'] as const) {
+    for (const [label, rule] of RULES) {
+      it(`${backend}: ${label}`, async () => {
+        await tf.setBackend(backend);
+        for (const momentum of [0.99, 0.9]) {
+          const ref = ruleFloat32(rule, momentum, BN_EPSILON, batches);
+          for (const given of ['tensors', 'arrays', 'mixed'] as const) {
+            const got = await ruleOnBackend(rule, momentum, BN_EPSILON, batches, given);
+            expect(Array.from(got.mean), `${given}, momentum ${momentum}: moving mean`).toEqual(Array.from(ref.mean));
+            expect(Array.from(got.variance), `${given}, momentum ${momentum}: moving variance`).toEqual(Array.from(ref.variance));
+            expect(got.state).toEqual(ref.state);
+          }
+        }
+      });
+    }
+  }
 });
 
 // --------------------------------------------------------------- initialisers

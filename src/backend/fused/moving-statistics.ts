@@ -29,9 +29,24 @@
  *   checkpoints and data-parallel replicas carry (../../train/fit.ts,
  *   ../../train/data-parallel.ts).
  *
- * Keras' updates run in float32 on TensorFlow; the Keras rules here compute
- * in float32 too (every operation rounded with Math.fround, in TensorFlow's
- * order), so they follow TensorFlow to about one float32 rounding per step.
+ * Keras' updates run in float32 on TensorFlow; the Keras rules here run as
+ * float32 tensor ops in TensorFlow's order, with the scalars (decay = 1 -
+ * momentum, Keras' n / (n - (1 + epsilon)), the debias divisor 1 -
+ * momentum^step) rounded to float32 on the JS side as TensorFlow converts
+ * them, so they follow TensorFlow to about one float32 rounding per step.
+ * Each op (sub, mul, div by a scalar) is one correctly rounded float32
+ * operation on the cpu and wasm backends, so the result is bit-identical to
+ * the same arithmetic written with Math.fround (test/train/framework-profile
+ * .test.ts checks this on both); on webgpu WGSL's division need not be
+ * correctly rounded (test/backend/webgpu-batchnorm.test.ts measures the
+ * difference).
+ *
+ * Nothing here reads a tensor: the batch statistics may be tensors (the
+ * stock path) or arrays (the fused path), and the zero-debias state is held
+ * as kept tensors (step count on the JS side), so training under the Keras
+ * rules runs on backends without synchronous reads (webgpu in Node). Reading
+ * the state (`zeroDebiasState`, checkpoints) is synchronous on cpu / wasm;
+ * on webgpu `readZeroDebiasState` (async) first.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -71,7 +86,14 @@ export interface ZeroDebiasState {
   biasedVariance: Float32Array;
 }
 
-const debiasStates = new WeakMap<object, ZeroDebiasState>();
+/** The state as held: the accumulators as kept float32 tensors of shape [C]. */
+interface HeldState {
+  step: number;
+  biasedMean: tf.Tensor;
+  biasedVariance: tf.Tensor;
+}
+
+const debiasStates = new WeakMap<object, HeldState>();
 const updateCounts = new WeakMap<object, number>();
 
 export function isTfjsRule(rule: MovingStatisticsRule | null | undefined): boolean {
@@ -83,21 +105,55 @@ export function movingStatisticsRule(layer: object): MovingStatisticsRule {
   return (layer as MovingStatisticsLayer).movingStatistics ?? TFJS_MOVING_STATISTICS;
 }
 
-/** The layer's zero-debias state (null before its first debiased update or without the rule). */
-export function zeroDebiasState(layer: object): ZeroDebiasState | null {
-  return debiasStates.get(layer) ?? null;
+function readSync(t: tf.Tensor): Float32Array {
+  try {
+    return Float32Array.from(t.dataSync());
+  } catch (e) {
+    throw new Error(
+      `batch norm zero-debias state: a synchronous read failed on the '${tf.getBackend()}' backend (${e instanceof Error ? e.message : String(e)}); ` +
+        'read it with readZeroDebiasState / exportZeroDebiasStateAsync, or prefetchZeroDebiasState first',
+    );
+  }
 }
 
-/** Replaces (copies in) or clears a layer's zero-debias state, e.g. from a checkpoint. */
+/**
+ * A copy of the layer's zero-debias state (null before its first debiased
+ * update or without the rule). Reads synchronously: on webgpu in Node only
+ * after `readZeroDebiasState` (a value read once stays on the CPU side).
+ */
+export function zeroDebiasState(layer: object): ZeroDebiasState | null {
+  const s = debiasStates.get(layer);
+  return s ? { step: s.step, biasedMean: readSync(s.biasedMean), biasedVariance: readSync(s.biasedVariance) } : null;
+}
+
+/** zeroDebiasState with asynchronous reads (every backend). */
+export async function readZeroDebiasState(layer: object): Promise<ZeroDebiasState | null> {
+  const s = debiasStates.get(layer);
+  if (!s) return null;
+  const [m, v] = await Promise.all([s.biasedMean.data(), s.biasedVariance.data()]);
+  return { step: s.step, biasedMean: Float32Array.from(m), biasedVariance: Float32Array.from(v) };
+}
+
+function disposeHeld(s: HeldState | undefined): void {
+  s?.biasedMean.dispose();
+  s?.biasedVariance.dispose();
+}
+
+/** Replaces (copies in) or clears a layer's zero-debias state, e.g. from a checkpoint. Reads nothing. */
 export function setZeroDebiasState(layer: object, state: ZeroDebiasState | null): void {
+  if (state && (!(Number.isInteger(state.step) && state.step >= 0) || state.biasedMean.length !== state.biasedVariance.length)) {
+    throw new Error(`zero-debias state: step must be a non-negative integer and both accumulators the same length (got step ${state.step}, ${state.biasedMean.length} and ${state.biasedVariance.length} values)`);
+  }
+  disposeHeld(debiasStates.get(layer));
   if (!state) {
     debiasStates.delete(layer);
     return;
   }
-  if (!(Number.isInteger(state.step) && state.step >= 0) || state.biasedMean.length !== state.biasedVariance.length) {
-    throw new Error(`zero-debias state: step must be a non-negative integer and both accumulators the same length (got step ${state.step}, ${state.biasedMean.length} and ${state.biasedVariance.length} values)`);
-  }
-  debiasStates.set(layer, { step: state.step, biasedMean: Float32Array.from(state.biasedMean), biasedVariance: Float32Array.from(state.biasedVariance) });
+  debiasStates.set(layer, {
+    step: state.step,
+    biasedMean: tf.keep(tf.tensor1d(Float32Array.from(state.biasedMean))),
+    biasedVariance: tf.keep(tf.tensor1d(Float32Array.from(state.biasedVariance))),
+  });
 }
 
 /** How many moving updates this module applied to the layer (lets nested wrappers see whether one already ran). */
@@ -108,80 +164,76 @@ export function movingStatisticsUpdates(layer: object): number {
 const f32 = Math.fround;
 
 /**
- * Keras 2.1.4-2.2.5's sample variance: variance * n / (n - (1 + epsilon)),
- * in float32 as keras/layers/normalization.py computes it on TensorFlow
+ * Keras 2.1.4-2.2.5's sample-variance factor n / (n - (1 + epsilon)), in
+ * float32 as keras/layers/normalization.py computes it on TensorFlow
  * (sample_size cast to float32; 1 + epsilon a float32 constant).
  */
-export function unbiasedBatchVariance(variance: Float32Array, count: number, epsilon: number): Float32Array {
+export function unbiasedVarianceFactor(count: number, epsilon: number): number {
   const n = f32(count);
-  const factor = f32(n / f32(n - f32(1 + epsilon)));
-  return variance.map((v) => f32(v * factor));
+  return f32(n / f32(n - f32(1 + epsilon)));
 }
 
-/**
- * One TensorFlow `assign_moving_average(..., zero_debias=True)` step on
- * `biased` (in place) for the step count `step` (already incremented):
- * biased -= (biased - value) * decay; returns biased / (1 - (1 - decay)^step),
- * decay = float32(1 - momentum) as TensorFlow converts it.
- */
-export function zeroDebiasedUpdate(biased: Float32Array, value: Float32Array, momentum: number, step: number): Float32Array {
-  const decay = f32(1 - momentum);
-  const factor = f32(1 - f32(Math.pow(f32(1 - decay), step)));
-  const out = new Float32Array(biased.length);
-  for (let c = 0; c < biased.length; c++) {
-    biased[c] = f32(biased[c] - f32(f32(biased[c] - value[c]) * decay));
-    out[c] = f32(biased[c] / factor);
-  }
-  return out;
+/** TensorFlow's decay for `assign_moving_average`: float32(1 - momentum). */
+function decayOf(momentum: number): number {
+  return f32(1 - momentum);
 }
 
-/** TensorFlow's `assign_moving_average(..., zero_debias=False)`: moving - (moving - value) * decay, in float32. */
-function plainUpdate(moving: Float32Array, value: Float32Array, momentum: number): Float32Array {
-  const decay = f32(1 - momentum);
-  return moving.map((m, c) => f32(m - f32(f32(m - value[c]) * decay)));
+/** TensorFlow 1.x `_zero_debias`'s divisor 1 - (1 - decay)^step, in float32. */
+export function zeroDebiasDivisor(momentum: number, step: number): number {
+  return f32(1 - f32(Math.pow(f32(1 - decayOf(momentum)), step)));
 }
 
-/** tfjs-layers' doMovingAverage, op for op. */
-function tfjsMovingAverage(variable: LayerVar, value: Float32Array, momentum: number): void {
-  tf.tidy(() => {
-    const decay = 1 - momentum;
-    const orig = variable.read();
-    variable.write(tf.sub(orig, tf.mul(tf.sub(orig, tf.tensor1d(value)), decay)));
-  });
+/** TensorFlow's moving-average step: value is moved toward `target`, v - (v - target) * decay (float32 ops). */
+function movedToward(v: tf.Tensor, target: tf.Tensor, decay: number): tf.Tensor {
+  return tf.sub(v, tf.mul(tf.sub(v, target), decay));
+}
+
+function asTensor(v: Float32Array | tf.Tensor): tf.Tensor {
+  return v instanceof Float32Array ? tf.tensor1d(v) : v;
 }
 
 /**
  * Updates a layer's moving mean and variance from one training batch's
  * statistics (`mean`, biased `variance`, taken over `count` values per
- * channel) by the layer's rule.
+ * channel; arrays or float32 tensors of shape [C]) by the layer's rule.
+ * Tensor ops only (no read); call it inside a tidy.
  */
-export function updateMovingStatistics(layer: MovingStatisticsLayer, mean: Float32Array, variance: Float32Array, count: number): void {
+export function updateMovingStatistics(layer: MovingStatisticsLayer, mean: Float32Array | tf.Tensor, variance: Float32Array | tf.Tensor, count: number): void {
   const rule = movingStatisticsRule(layer);
   updateCounts.set(layer, movingStatisticsUpdates(layer) + 1);
-  if (isTfjsRule(rule)) {
-    tfjsMovingAverage(layer.movingMean, mean, layer.momentum);
-    tfjsMovingAverage(layer.movingVariance, variance, layer.momentum);
-    return;
-  }
-  const v = rule.unbiasedVariance ? unbiasedBatchVariance(variance, count, layer.epsilon) : variance;
-  let newMean: Float32Array;
-  let newVariance: Float32Array;
-  if (rule.zeroDebias) {
-    const C = mean.length;
-    const state = debiasStates.get(layer) ?? { step: 0, biasedMean: new Float32Array(C), biasedVariance: new Float32Array(C) };
-    if (state.biasedMean.length !== C) {
-      throw new Error(`batch norm: the zero-debias state has ${state.biasedMean.length} channels, the batch ${C}`);
-    }
-    state.step += 1;
-    newMean = zeroDebiasedUpdate(state.biasedMean, mean, layer.momentum, state.step);
-    newVariance = zeroDebiasedUpdate(state.biasedVariance, v, layer.momentum, state.step);
-    debiasStates.set(layer, state);
-  } else {
-    newMean = plainUpdate(layer.movingMean.read().dataSync() as Float32Array, mean, layer.momentum);
-    newVariance = plainUpdate(layer.movingVariance.read().dataSync() as Float32Array, v, layer.momentum);
-  }
   tf.tidy(() => {
-    layer.movingMean.write(tf.tensor1d(newMean));
-    layer.movingVariance.write(tf.tensor1d(newVariance));
+    const m = asTensor(mean);
+    const v = rule.unbiasedVariance ? tf.mul(asTensor(variance), unbiasedVarianceFactor(count, layer.epsilon)) : asTensor(variance);
+    if (isTfjsRule(rule)) {
+      // tfjs-layers' doMovingAverage, op for op (its decay is not rounded first).
+      const decay = 1 - layer.momentum;
+      for (const [variable, value] of [[layer.movingMean, m], [layer.movingVariance, v]] as const) {
+        const orig = variable.read();
+        variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), decay)));
+      }
+      return;
+    }
+    const decay = decayOf(layer.momentum);
+    if (!rule.zeroDebias) {
+      // TensorFlow's assign_moving_average(..., zero_debias=False).
+      layer.movingMean.write(movedToward(layer.movingMean.read(), m, decay));
+      layer.movingVariance.write(movedToward(layer.movingVariance.read(), v, decay));
+      return;
+    }
+    // TensorFlow 1.x's zero_debias=True: the hidden `biased` accumulators
+    // start at 0; moving = biased / (1 - momentum^step).
+    const C = m.size;
+    const held = debiasStates.get(layer);
+    if (held && held.biasedMean.size !== C) {
+      throw new Error(`batch norm: the zero-debias state has ${held.biasedMean.size} channels, the batch ${C}`);
+    }
+    const step = (held?.step ?? 0) + 1;
+    const biasedMean = movedToward(held?.biasedMean ?? tf.zeros([C]), m, decay);
+    const biasedVariance = movedToward(held?.biasedVariance ?? tf.zeros([C]), v, decay);
+    const divisor = zeroDebiasDivisor(layer.momentum, step);
+    layer.movingMean.write(tf.div(biasedMean, divisor));
+    layer.movingVariance.write(tf.div(biasedVariance, divisor));
+    disposeHeld(held);
+    debiasStates.set(layer, { step, biasedMean: tf.keep(biasedMean), biasedVariance: tf.keep(biasedVariance) });
   });
 }
