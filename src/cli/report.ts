@@ -10,6 +10,7 @@ import { pipelineFor } from '../reproduce/pipelines/index.js';
 import { buildReport, reportMarkdown, writeReport } from '../reproduce/report.js';
 import { PAPERS } from '../reproduce/published.js';
 import { collectResults } from '../reproduce/results.js';
+import { writeReportCharts } from '../viz/report-chart.js';
 import { FileAccessError, MissingFileError, UsageError } from '../util/errors.js';
 import { exitCodesHelp, parseCommandArgs, runCommand } from './command.js';
 import { checkOutputDir } from './files.js';
@@ -19,8 +20,8 @@ export const summary = 'merge the results in a results directory (all shards) in
 const HELP = `usage: audio-aug-lab report <paper> [--budget smoke|quick|full] [--results DIR] [--out DIR] [--json]
 
   Reads <results>/<budget>/<paper>/**, prints the markdown report and writes
-  report.md, report.csv, report.json, report.vl.json and report.svg to --out
-  (default <results>/<budget>/<paper>/report). The results folder must hold
+  report.md, report.csv, report.json, report.vl.json, report.svg and
+  report.png to --out (default <results>/<budget>/<paper>/report). The results folder must hold
   results of <paper> at that budget (from 'audio-aug-lab reproduce').
 
 ${exitCodesHelp()}`;
@@ -62,7 +63,8 @@ async function command(argv: string[]): Promise<number> {
   const report = buildReport(paper, budget, resultsDir, await pipelineFor(paper));
   if (values.json) console.log(JSON.stringify(report, null, 1));
   else console.log(reportMarkdown(report));
-  await writeReport(report, outDir);
+  writeReport(report, outDir);
+  await writeReportCharts(report, outDir);
   return 0;
 }
 

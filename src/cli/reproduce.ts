@@ -10,6 +10,7 @@ import { availableJobs, jobsFor, resolveShard, selectExperiments, shardJobs, typ
 import { pipelineFor } from '../reproduce/pipelines/index.js';
 import { defaultJobCount, runJobs } from '../reproduce/runner.js';
 import { buildReport, reportMarkdown, writeReport } from '../reproduce/report.js';
+import { writeReportCharts } from '../viz/report-chart.js';
 import { planText } from '../reproduce/plan.js';
 import { PAPERS } from '../reproduce/published.js';
 import { threadBudget } from '../backend/threads.js';
@@ -208,7 +209,8 @@ async function command(argv: string[]): Promise<number> {
   const report = buildReport(paper, budget, resultsDir, pipeline);
   console.log(reportMarkdown(report));
   if (!values['no-report']) {
-    const files = await writeReport(report, join(resultsDir, budget, paper, 'report'));
+    const reportDir = join(resultsDir, budget, paper, 'report');
+    const files = [...writeReport(report, reportDir), ...(await writeReportCharts(report, reportDir))];
     log(`report: ${files.join(', ')}`);
   }
   for (const f of summaryRun.failed) console.error(`failed: ${f.id}: ${f.error}`);

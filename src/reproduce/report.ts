@@ -1,8 +1,9 @@
 /**
  * The side-by-side report: for every published cell of a paper (and every
  * measured cell without a published number), published | measured mean +/- sd
- * over seeds (n) | delta | verdict, as markdown, CSV and JSON, plus a
- * vega-lite chart of measured vs published with 95% intervals (SVG and PNG).
+ * over seeds (n) | delta | verdict, as markdown, CSV and JSON. The chart of
+ * measured vs published (vega-lite, SVG, PNG) is drawn by the viz layer
+ * (src/viz/report-chart.ts); the harness renders nothing.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,6 @@ import { collectResults, type DataStatus, type JobResult } from './results.js';
 import { summarize, type Summary } from './stats.js';
 import { judge, loadTolerances, toleranceFor, type Verdict } from './verdict.js';
 import type { PaperPipeline } from './pipelines/types.js';
-import { renderSvg } from '../viz/render.js';
 
 export interface ReportRow {
   table: string;
@@ -235,52 +235,16 @@ export function reportCsv(rep: Report): string {
   return `${[head, ...lines].join('\n')}\n`;
 }
 
-/** vega-lite spec: measured (points with 95% interval bars) vs published
- * (ticks), one panel row per column unit. */
-export function reportChartSpec(rep: Report): Record<string, unknown> {
-  const data = rep.rows
-    .filter((r) => r.measured || r.published !== null)
-    .map((r) => ({
-      cell: `${r.row} | ${r.column}`,
-      unit: r.unit || 'value',
-      published: r.published,
-      measured: r.measured?.mean ?? null,
-      lo: r.measured?.ci95[0] ?? null,
-      hi: r.measured?.ci95[1] ?? null,
-    }));
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `${rep.paper}: measured (95% interval) vs published, ${rep.budget} budget`,
-    data: { values: data },
-    facet: { row: { field: 'unit', type: 'nominal', title: null } },
-    resolve: { scale: { x: 'independent', y: 'independent' } },
-    spec: {
-      width: 520,
-      layer: [
-        { mark: { type: 'rule', color: '#4c78a8' }, encoding: { y: { field: 'cell', type: 'nominal', sort: null, title: null }, x: { field: 'lo', type: 'quantitative', title: 'value' }, x2: { field: 'hi' } } },
-        { mark: { type: 'point', filled: true, color: '#4c78a8' }, encoding: { y: { field: 'cell', type: 'nominal', sort: null }, x: { field: 'measured', type: 'quantitative' } } },
-        { mark: { type: 'tick', color: '#e45756', thickness: 2 }, encoding: { y: { field: 'cell', type: 'nominal', sort: null }, x: { field: 'published', type: 'quantitative' } } },
-      ],
-    },
-  };
-}
-
-/** Write report.md, report.csv, report.json, report.vl.json and report.svg. */
-export async function writeReport(rep: Report, dir: string): Promise<string[]> {
+/** Write report.md, report.csv and report.json (the report's data; the
+ * chart files are drawn by the viz layer: writeReportCharts in
+ * src/viz/report-chart.ts). Returns the paths written. */
+export function writeReport(rep: Report, dir: string): string[] {
   mkdirSync(dir, { recursive: true });
   const files: [string, string][] = [
     ['report.md', reportMarkdown(rep)],
     ['report.csv', reportCsv(rep)],
     ['report.json', JSON.stringify(rep, null, 1)],
   ];
-  const spec = reportChartSpec(rep);
-  files.push(['report.vl.json', JSON.stringify(spec, null, 1)]);
-  const svg = await renderSvg(spec);
-  files.push(['report.svg', svg]);
   for (const [name, text] of files) writeFileSync(join(dir, name), text);
-  // PNG from the same SVG (resvg, a prebuilt binary shipped in the npm package).
-  const { Resvg } = await import('@resvg/resvg-js');
-  const png = new Resvg(svg, { background: 'white', font: { loadSystemFonts: true } }).render().asPng();
-  writeFileSync(join(dir, 'report.png'), png);
-  return [...files.map(([n]) => join(dir, n)), join(dir, 'report.png')];
+  return files.map(([n]) => join(dir, n));
 }

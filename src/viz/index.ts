@@ -16,6 +16,7 @@ export * from './tables.js';
 export * from './clips.js';
 export * from './gallery.js';
 export * from './results.js';
+export * from './report-chart.js';
 export * from './demo.js';
 export * from './models.js';
 export * from './views.js';
