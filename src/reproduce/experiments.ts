@@ -3,64 +3,54 @@
  * seed) for a budget. The job list is sorted deterministically, so shard i
  * of n is the same slice on every machine.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AudioAugLabError, InvalidParameterError } from '../util/errors.js';
-import { ExperimentSchema, type BudgetName, type Experiment } from './experiment-schema.js';
+import { InvalidParameterError } from '../util/errors.js';
+import type { BudgetName, Experiment } from './experiment-schema.js';
+import { checkReferences, deepMerge, experimentError, readExperimentFile, shownPath } from './experiment-file.js';
 import { REPRODUCTIONS_DIR } from './published.js';
-import type { JobContext, PaperPipeline } from './pipelines/types.js';
+
+export { deepMerge };
 
 export function experimentsDir(paper: string): string {
   return join(REPRODUCTIONS_DIR, paper, 'experiments');
 }
 
+/**
+ * A paper's experiments: every `*.json` directly in its experiments folder,
+ * in file-name order, each resolved (`extends`) and validated
+ * (./experiment-file.ts). Base files live in `experiments/bases/` and are
+ * not experiments. Each id matches its file name, each paper its folder, and
+ * `members` / `twoStageWith` name experiments of the same paper.
+ */
 export function loadExperiments(paper: string): Experiment[] {
   const dir = experimentsDir(paper);
   if (!existsSync(dir)) return [];
   const out: Experiment[] = [];
+  const files = new Map<Experiment, string>();
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
     const path = join(dir, f);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(path, 'utf8'));
-    } catch (e) {
-      throw new AudioAugLabError('EXPERIMENT', `not valid JSON (${(e as Error).message})`, path);
-    }
-    const parsed = ExperimentSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new AudioAugLabError('EXPERIMENT', `invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`, path);
-    }
-    if (`${parsed.data.id}.json` !== f) {
-      throw new AudioAugLabError('EXPERIMENT', `id '${parsed.data.id}' does not match the file name`, path);
-    }
-    if (parsed.data.paper !== paper) {
-      throw new AudioAugLabError('EXPERIMENT', `paper '${parsed.data.paper}' but file is under ${paper}/`, path);
-    }
-    out.push(parsed.data);
+    const exp = readExperimentFile(path);
+    if (`${exp.id}.json` !== f) throw experimentError(path, `id: '${exp.id}' does not match the file name`);
+    if (exp.paper !== paper) throw experimentError(path, `paper: '${exp.paper}' but the file is under ${paper}/`);
+    files.set(exp, path);
+    out.push(exp);
   }
+  checkReferences(out, (e) => ({ file: files.get(e)!, at: [] }), shownPath(dir));
   return out;
 }
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-/** Deep merge: objects merge key by key, everything else is replaced. */
-export function deepMerge<T>(base: T, override: unknown): T {
-  if (!isObject(base) || !isObject(override)) return (override === undefined ? base : override) as T;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(override)) out[k] = k in out ? deepMerge(out[k], v) : v;
-  return out as T;
-}
+/** An experiment as run under a budget. */
+export type BudgetedExperiment = Experiment & { budget: BudgetName; maxClipsPerClass?: number };
 
 /** The experiment as run under a budget (its overrides applied). */
-export function applyBudget(exp: Experiment, budget: BudgetName): Experiment & { budget: BudgetName; maxClipsPerClass?: number } {
+export function applyBudget(exp: Experiment, budget: BudgetName): BudgetedExperiment {
   const o = exp.budgets[budget] ?? {};
   const merged = deepMerge(exp, {
     training: o.training,
     seeds: o.seeds,
     folds: o.folds,
+    features: o.features,
     model: o.model,
     dataset: o.dataset,
   }) as Experiment;
@@ -106,19 +96,27 @@ export function selectedSeeds(b: Experiment, seeds?: number[]): number[] {
 
 export function jobsFor(paper: string, budget: BudgetName, selection: string[] | JobSelection = {}): Job[] {
   const sel: JobSelection = Array.isArray(selection) ? { only: selection } : selection;
-  const exps = selectExperiments(paper, sel.only);
+  return experimentJobs(paper, selectExperiments(paper, sel.only), budget, sel.seeds);
+}
+
+/**
+ * The jobs of the given experiments (a paper's, or a study's: `paper` is the
+ * name jobs and result files are filed under), sorted by id. Rows that do not
+ * train (reference, ensemble, not runnable) have no jobs.
+ */
+export function experimentJobs(paper: string, exps: readonly Experiment[], budget: BudgetName, seeds?: number[]): Job[] {
   const jobs: Job[] = [];
   for (const e of exps) {
     if (e.notRunnable || e.kind !== 'train') continue;
     const b = applyBudget(e, budget);
     for (const fold of b.folds) {
-      for (const seed of selectedSeeds(b, sel.seeds)) {
+      for (const seed of selectedSeeds(b, seeds)) {
         jobs.push({ id: `${paper}/${e.id}/fold-${fold}-seed-${seed}`, paper, experiment: e.id, fold, seed, budget });
       }
     }
   }
-  if (sel.seeds && jobs.length === 0 && exps.some((e) => !e.notRunnable && e.kind === 'train')) {
-    throw new InvalidParameterError(`--seeds ${sel.seeds.join(',')}: no selected experiment of ${paper} has these seeds at budget ${budget}`);
+  if (seeds && jobs.length === 0 && exps.some((e) => !e.notRunnable && e.kind === 'train')) {
+    throw new InvalidParameterError(`--seeds ${seeds.join(',')}: no selected experiment of ${paper} has these seeds at budget ${budget}`);
   }
   return jobs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
@@ -127,10 +125,10 @@ export function jobsFor(paper: string, budget: BudgetName, selection: string[] |
  * Drops the jobs for folds the data at hand does not have
  * (`pipeline.foldsAvailable`), saying so once per experiment.
  */
-export function availableJobs(
+export function availableJobs<C>(
   jobs: Job[],
-  pipeline: Pick<PaperPipeline, 'foldsAvailable'>,
-  ctx: JobContext,
+  pipeline: { foldsAvailable?(exp: BudgetedExperiment, ctx: C): number | null },
+  ctx: C,
   budget: BudgetName,
   log: (line: string) => void,
 ): Job[] {
