@@ -24,13 +24,12 @@
  *   probe, hu2020's quantised evaluation (src/quantize/read.ts). A tensor
  *   made from values, or read asynchronously once, keeps a CPU copy, so a
  *   later dataSync of it works. Synchronous reads left in src/ (checked
- *   2026-12): src/models/batchnorm-statistics.ts reads the batch moments
- *   with dataSync inside BatchNormalization's call under the
- *   keras-2.2.4-tf1 moving-statistics rule, so a fit under that profile
- *   (hu2020's configs) FAILS on webgpu ("OffscreenCanvas is not defined");
- *   the tfjs profile trains. Fine on webgpu: checkpoint.ts (fit prefetches
- *   the weights first), fit.ts's restoreZeroDebias (tensors made from a
- *   checkpoint file). CPU-only by design: src/backend/fused/*, the
+ *   2026-12): none in training under either framework profile (the
+ *   keras-2.2.4-tf1 batch-norm moving statistics are tensor ops with their
+ *   debias state held as tensors: ../fused/moving-statistics.ts). Fine on
+ *   webgpu: checkpoint.ts (fit prefetches the weights and the debias state
+ *   first), fit.ts's restoreZeroDebias (tensors made from a checkpoint
+ *   file). CPU-only by design: the other src/backend/fused/* ops, the
  *   data-parallel replicas (train/data-parallel.ts, replica-step.ts), the
  *   synchronous quantize functions and src/viz/models.ts (notebooks).
  * - Errors the device reports out of band (out of memory, validation, lost
