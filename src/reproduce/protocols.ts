@@ -10,38 +10,11 @@
  */
 import { Rng } from '../util/rng.js';
 import { InvalidParameterError } from '../util/errors.js';
+import type { FoldItem } from '../data/folds.js';
 
-export interface FoldItem {
-  id: string;
-  sourceId: string;
-  /** Class used for stratification (first label). */
-  label: string;
-}
-
-/** 1-based fold per item id. Sources are dealt to folds class by class in a
- * seeded order, so fold sizes per class differ by at most one source. */
-export function sourceGroupedFolds(items: readonly FoldItem[], k: number, seed: number | string): Map<string, number> {
-  if (!(Number.isInteger(k) && k >= 2)) throw new InvalidParameterError(`sourceGroupedFolds: k must be an integer >= 2, got ${k}`);
-  const rng = new Rng(`folds|${seed}`);
-  const sourcesByLabel = new Map<string, string[]>();
-  const labelOfSource = new Map<string, string>();
-  for (const it of items) {
-    if (!labelOfSource.has(it.sourceId)) {
-      labelOfSource.set(it.sourceId, it.label);
-      if (!sourcesByLabel.has(it.label)) sourcesByLabel.set(it.label, []);
-      sourcesByLabel.get(it.label)!.push(it.sourceId);
-    }
-  }
-  const foldOfSource = new Map<string, number>();
-  let offset = 0;
-  for (const label of [...sourcesByLabel.keys()].sort()) {
-    const sources = [...sourcesByLabel.get(label)!].sort();
-    rng.shuffle(sources);
-    sources.forEach((s, i) => foldOfSource.set(s, ((i + offset) % k) + 1));
-    offset += sources.length; // rotate so small classes do not all start at fold 1
-  }
-  return new Map(items.map((it) => [it.id, foldOfSource.get(it.sourceId)!]));
-}
+// Source-grouped folds are a property of the data (src/data/folds.ts); kept
+// here under their old name for the harness and the leakage audit.
+export { sourceGroupedFolds, type FoldItem } from '../data/folds.js';
 
 /** 1-based fold per item id, at random by clip (sources ignored). */
 export function randomClipFolds(items: readonly FoldItem[], k: number, seed: number | string): Map<string, number> {

@@ -17,16 +17,10 @@ import os from 'node:os';
 import type { Job } from './experiments.js';
 import type { Provenance } from './provenance.js';
 import type { FrameworkName } from '../train/framework-profile.js';
+import type { DataStatus } from '../data/sources/types.js';
 
-export interface DataStatus {
-  dataset: string;
-  /** verified: on disk and passing its manifest checksums; fixture: a format
-   * fixture built from ESC-50; partial: a subset of the real data (e.g. the
-   * ESC-50 fold-4 clips, e.g. from $AUDIO_AUG_LAB_DATA/esc50); sample: the embedded sample. */
-  status: 'verified' | 'fixture' | 'partial' | 'sample' | 'unverified';
-  root: string;
-  detail: string;
-}
+/** Owned by the data layer (src/data/sources/types.ts). */
+export type { DataStatus } from '../data/sources/types.js';
 
 export interface JobResult {
   job: Job;
