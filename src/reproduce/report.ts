@@ -13,7 +13,6 @@ import { loadPublished, publishedCell } from './published.js';
 import { collectResults, type DataStatus, type JobResult } from './results.js';
 import { summarize, type Summary } from './stats.js';
 import { judge, loadTolerances, toleranceFor, type Verdict } from './verdict.js';
-import type { PaperPipeline } from './pipelines/types.js';
 
 export interface ReportRow {
   table: string;
@@ -75,7 +74,21 @@ function cellsOf(exp: Experiment, pub: ReturnType<typeof loadPublished>): { tabl
   return out;
 }
 
-export function buildReport(paper: string, budget: BudgetName, resultsDir: string, pipeline: PaperPipeline): Report {
+/**
+ * What a report needs from a paper's pipeline. PaperPipeline
+ * (./pipelines/types.ts) provides it; declared here so that the report does
+ * not import the pipelines (which import the report's row type).
+ */
+export interface ReportHooks {
+  /** One seed's fold results -> values keyed by published column id (or metric name). */
+  aggregate(exp: Experiment, results: JobResult[]): Record<string, number>;
+  /** Aggregate keys shown as extra measured rows (e.g. the official EER mean). */
+  reportExtraKeys?: string[];
+  /** Paper-specific report sections (markdown), from the report's rows. */
+  reportSections?(rows: ReportRow[], budget: BudgetName): string[];
+}
+
+export function buildReport(paper: string, budget: BudgetName, resultsDir: string, pipeline: ReportHooks): Report {
   const pub = loadPublished(paper);
   const tol = loadTolerances(paper);
   const experiments = loadExperiments(paper);
