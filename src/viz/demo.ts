@@ -25,7 +25,7 @@ import type { EpochRecord } from '../train/history.js';
 import { batchAccuracy } from '../train/losses.js';
 import type { OptimizerSpec } from '../train/optimizers.js';
 import { onlineAugment } from '../reproduce/pipelines/common.js';
-import { codeVersion } from '../reproduce/provenance.js';
+import { codeVersion } from '../reproduce/index.js';
 import { eerDcase2016 } from '../metrics/eer.js';
 import { logMel } from '../features/logmel.js';
 import { hu2020Features } from '../features/hu2020.js';

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildModel, getModelEntry } from '../models/registry.js';
 import { compressionReport } from '../quantize/evaluate.js';
-import { randomClipFolds, sourceGroupedFolds, type FoldItem } from '../reproduce/protocols.js';
+import { randomClipFolds, sourceGroupedFolds, type FoldItem } from '../reproduce/index.js';
 import { twoStageFusion } from '../fusion/two-stage.js';
 import { TAU2020_3CLASS_LABELS, TAU2020_3CLASS_OF_SCENE, TAU2020_SCENES } from '../data/loaders/tau2020.js';
 import { argmaxRows, fromRows } from '../metrics/score-matrix.js';

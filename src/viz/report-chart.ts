@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Report } from '../reproduce/report.js';
+import type { Report } from '../reproduce/index.js';
 import { renderSvg } from './render.js';
 
 /** vega-lite spec: measured (points with 95% interval bars) vs published

@@ -7,12 +7,19 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUDGETS, type BudgetName } from '../reproduce/experiment-schema.js';
-import { collectResults } from '../reproduce/results.js';
-import { buildReport, type Report } from '../reproduce/report.js';
-import { pipelineFor } from '../reproduce/pipelines/index.js';
-import { findInconsistencies, type Finding } from '../reproduce/consistency.js';
-import { loadPublished, REPRODUCTIONS_DIR, type Published } from '../reproduce/published.js';
+import {
+  BUDGETS,
+  buildReport,
+  collectResults,
+  findInconsistencies,
+  loadPublished,
+  pipelineFor,
+  REPRODUCTIONS_DIR,
+  type BudgetName,
+  type Finding,
+  type Published,
+  type Report,
+} from '../reproduce/index.js';
 import { repoRoot } from './clips.js';
 import { frameHtml, reportFrame, reportProvenance } from './tables.js';
 import { comparisonSpec } from './charts.js';

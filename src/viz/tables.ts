@@ -9,9 +9,7 @@
 import * as dfd from 'danfojs';
 import { catalogueRows } from '../augment/catalogue.js';
 import type { CatalogueEntry } from '../augment/types.js';
-import type { Published } from '../reproduce/published.js';
-import type { Finding } from '../reproduce/consistency.js';
-import type { Report } from '../reproduce/report.js';
+import type { Finding, Published, Report } from '../reproduce/index.js';
 import { InvalidParameterError } from '../util/errors.js';
 import { escapeHtml } from './audio.js';
 
