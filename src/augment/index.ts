@@ -2,7 +2,7 @@
  * Augmentations of the three papers, grouped by what they act on:
  * waveform (./waveform), spectrogram feature maps (./spectrogram), the
  * spectrogram as an image (./image), and minibatches (./mix); pipelines
- * (offline / online) and the listable catalogue.
+ * (offline ./pipeline, online ./online) and the listable catalogue.
  */
 export type {
   Transform,
@@ -20,4 +20,5 @@ export * from './spectrogram/index.js';
 export * from './image/index.js';
 export * from './waveform/index.js';
 export * from './pipeline.js';
+export * from './online.js';
 export * from './catalogue.js';

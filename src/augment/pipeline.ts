@@ -5,24 +5,18 @@
  * parameters and applies them. Everything comes from one seeded Rng, and the
  * record of what was applied and drawn is returned for logging / replay.
  *
- * Two modes:
- * - offline (`expandOffline`): expand a dataset before training, e.g.
- *   hu2020's extra augmented copies. Every derived item keeps the id of the
- *   recording it came from (`sourceId`), so a split by `sourceId`
- *   (`groupBySource`) can never put a recording and its copy on different
- *   sides. Each copy has its own generator, seeded from (seed, item id, copy
- *   number), so the result does not depend on the order of the items.
- * - online (`OnlineAugmenter`): applied to every training batch: first a
- *   per-item pipeline on each row viewed as a (channel, freq, time) feature
- *   map (SpecAugment, random crop, channel confusion, TAA), then a batch
- *   pipeline (mixup, SamplePairing, ...). The generator of a batch is seeded
- *   from (seed, epoch, batch index): a resumed run reproduces its batches.
+ * Offline (`expandOffline`): expand a dataset before training, e.g. hu2020's
+ * extra augmented copies. Every derived item keeps the id of the recording it
+ * came from (`sourceId`), so a split by `sourceId` (`groupBySource`) can
+ * never put a recording and its copy on different sides. Each copy has its
+ * own generator, seeded from (seed, item id, copy number), so the result does
+ * not depend on the order of the items.
+ * Online mode, on every training batch, is ./online.ts.
  */
 import { Rng } from '../util/rng.js';
 import { InvalidParameterError, require_ } from '../util/errors.js';
 import { checkProbability } from './params.js';
-import type { FeatureMap, Transform } from './types.js';
-import { checkBatch, type Batch } from './mix/batch.js';
+import type { Transform } from './types.js';
 
 export interface PipelineStep<X> {
   transform: Transform<X, unknown>;
@@ -143,82 +137,4 @@ export function groupBySource<T extends { id: string; sourceId?: string }>(items
     else groups.set(key, [it]);
   }
   return groups;
-}
-
-// ----------------------------------------------------------------- online
-
-export interface ItemShape {
-  nChannels: number;
-  nFreq: number;
-  nTime: number;
-}
-
-export interface OnlineAugmenterOptions {
-  seed: number | string;
-  /** Per-item pipeline on each batch row viewed as a feature map. */
-  item?: Pipeline<FeatureMap>;
-  /** Shape of one row of batch.x for the item pipeline. */
-  itemShape?: ItemShape;
-  /** Batch pipeline (mixing), after the item pipeline. */
-  batch?: Pipeline<Batch>;
-}
-
-export interface OnlineRecord {
-  items: StepRecord[][];
-  batch: StepRecord[];
-}
-
-export class OnlineAugmenter {
-  constructor(private readonly opts: OnlineAugmenterOptions) {
-    if (opts.item && !opts.itemShape) throw new InvalidParameterError('OnlineAugmenter: an item pipeline needs itemShape');
-    if (opts.itemShape) {
-      const { nChannels, nFreq, nTime } = opts.itemShape;
-      for (const [k, v] of Object.entries({ nChannels, nFreq, nTime })) {
-        require_(Number.isInteger(v) && v >= 1, `OnlineAugmenter: itemShape.${k} must be a positive integer, got ${v}`);
-      }
-    }
-  }
-
-  /** The generator of one batch: depends on (seed, epoch, batchIndex) only. */
-  rngFor(epoch: number, batchIndex: number): Rng {
-    return new Rng(`online|${String(this.opts.seed)}|${epoch}|${batchIndex}`);
-  }
-
-  apply(batch: Batch, at: { epoch: number; batchIndex: number }): { batch: Batch; record: OnlineRecord } {
-    checkBatch(batch, 'OnlineAugmenter');
-    const rng = this.rngFor(at.epoch, at.batchIndex);
-    const items: StepRecord[][] = [];
-    let cur: Batch = { ...batch, epoch: at.epoch };
-    const { item, itemShape } = this.opts;
-    if (item && itemShape) {
-      const { nChannels, nFreq, nTime } = itemShape;
-      const size = nChannels * nFreq * nTime;
-      if (size !== batch.xSize) {
-        throw new InvalidParameterError(`OnlineAugmenter: itemShape ${nChannels}x${nFreq}x${nTime} = ${size} values, batch rows have ${batch.xSize}`);
-      }
-      const outs: FeatureMap[] = [];
-      for (let i = 0; i < batch.n; i++) {
-        const fm: FeatureMap = { data: batch.x.slice(i * size, (i + 1) * size), nChannels, nFreq, nTime };
-        const r = item.run(fm, rng);
-        outs.push(r.x);
-        items.push(r.record);
-      }
-      const outSize = outs[0].data.length;
-      const x = new Float32Array(batch.n * outSize);
-      outs.forEach((o, i) => {
-        if (o.data.length !== outSize) {
-          throw new InvalidParameterError(`OnlineAugmenter: item ${i} came out with ${o.data.length} values, item 0 with ${outSize}`);
-        }
-        x.set(o.data, i * outSize);
-      });
-      cur = { x, y: batch.y, n: batch.n, xSize: outSize, ySize: batch.ySize, epoch: at.epoch };
-    }
-    let batchRecord: StepRecord[] = [];
-    if (this.opts.batch) {
-      const r = this.opts.batch.run(cur, rng);
-      cur = r.x;
-      batchRecord = r.record;
-    }
-    return { batch: cur, record: { items, batch: batchRecord } };
-  }
 }

@@ -1,13 +1,20 @@
 /**
  * Training data as a stream of batches on flat typed arrays: a `Dataset` gives
  * examples by index; the trainer draws each epoch's order from a seeded Rng
- * (shuffled, or class-balanced with replacement) and assembles batches.
- * Online augmentations act on a whole assembled batch (`BatchAugment`), which
- * covers both batch-level mixing (mixup, SamplePairing, ...) and per-example
- * transforms (SpecAugment, crop) applied in a loop.
+ * (shuffled, or class-balanced with replacement) and assembles batches
+ * (`Batch`, the library's one batch type, ../augment/mix/batch.ts).
+ *
+ * Per example, the trainer can apply an `ItemTransform` when it reads
+ * example `index` in (0-based) epoch `epoch` (`transformedDataset`): it may
+ * change the example's shape (a random crop), so the model's input shape is
+ * the transform's `outShape`. Online augmentation of the assembled batch
+ * comes after it (`BatchAugment`, ../augment/online.ts).
  */
 import { InvalidParameterError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
+import type { Batch } from '../augment/mix/batch.js';
+
+export type { Batch } from '../augment/mix/batch.js';
 
 export interface Example {
   x: Float32Array;
@@ -24,26 +31,49 @@ export interface Dataset {
   get(index: number): Example;
 }
 
-/** A flat batch: n examples of xSize floats and ySize labels each. */
-export interface Batch {
-  x: Float32Array;
-  y: Float32Array;
-  n: number;
-  xSize: number;
-  ySize: number;
-  /** Dataset indices of the examples (before any mixing). */
-  indices: Int32Array;
-}
-
-export interface BatchAugmentContext {
+/** When and which example the trainer reads: 0-based trainer epoch and
+ * 0-based index in the training set. */
+export interface ItemContext {
   epoch: number;
-  /** 0-based index of the batch within its epoch. */
-  batchIndex: number;
-  dataset: Dataset;
+  index: number;
 }
 
-/** An online augmentation over a batch. Must not modify its input. */
-export type BatchAugment = (batch: Batch, rng: Rng, ctx: BatchAugmentContext) => Batch;
+/**
+ * A per-example transform of the training inputs, applied as the trainer
+ * reads an example (before the batch augmentation). `apply` must not modify
+ * x and should depend on (x, epoch, index) only: the trainer may read an
+ * example more than once in an epoch (SamplePairing's partners).
+ */
+export interface ItemTransform {
+  /** Shape of a transformed x: the model's input shape. */
+  outShape: number[];
+  apply(x: Float32Array, ctx: ItemContext): Float32Array;
+}
+
+/** `ds` as read through `t` in the epoch that `epoch()` returns at each read;
+ * labels and source ids unchanged. */
+export function transformedDataset(ds: Dataset, t: ItemTransform, epoch: () => number): Dataset {
+  const outShape = [...t.outShape];
+  if (outShape.length === 0 || !outShape.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new InvalidParameterError(`itemTransform: outShape must be a list of positive integers, got ${JSON.stringify(t.outShape)}`);
+  }
+  const outSize = outShape.reduce((a, b) => a * b, 1);
+  return {
+    size: ds.size,
+    xShape: outShape,
+    yDim: ds.yDim,
+    get(index) {
+      const ex = ds.get(index);
+      const e = epoch();
+      const x = t.apply(ex.x, { epoch: e, index });
+      if (!(x instanceof Float32Array) || x.length !== outSize) {
+        const got = x instanceof Float32Array ? `${x.length} values` : String(x);
+        throw new InvalidParameterError(`itemTransform: example ${index} (epoch ${e}) came out as ${got}, outShape ${JSON.stringify(outShape)} needs ${outSize}`);
+      }
+      return { x, y: ex.y, sourceId: ex.sourceId };
+    },
+  };
+}
 
 export function arrayDataset(xs: Float32Array[], ys: Float32Array[], xShape: number[], sourceIds?: string[]): Dataset {
   if (xs.length !== ys.length) throw new InvalidParameterError(`arrayDataset: ${xs.length} inputs but ${ys.length} labels`);
@@ -110,9 +140,4 @@ export function batchIndices(order: Int32Array, batchSize: number, dropRemainder
     out.push(order.subarray(s, e));
   }
   return out;
-}
-
-/** Compose batch augmentations left to right. */
-export function composeBatchAugments(...augments: BatchAugment[]): BatchAugment {
-  return (batch, rng, ctx) => augments.reduce((b, a) => a(b, rng, ctx), batch);
 }

@@ -1,9 +1,9 @@
 /**
  * The training loop shared by every paper: seeded weight init and data
- * order, online batch augmentation, Adam or SGD with momentum driven by a
- * learning-rate schedule, validation, early stopping with restore-best,
- * checkpoint every epoch with resume, snapshots at the schedule's minima,
- * history as CSV/JSON, and a progress display.
+ * order, per-example transforms, online batch augmentation, Adam or SGD
+ * with momentum driven by a learning-rate schedule, validation, early
+ * stopping with restore-best, checkpoint every epoch with resume, snapshots
+ * at the schedule's minima, history as CSV/JSON, and a progress display.
  *
  * Determinism: weight init runs under the seed's 'init' stream; each epoch's
  * data order, augmentation draws and dropout masks come from streams derived
@@ -16,6 +16,16 @@
  *
  * Validation data is whatever the caller passes: the harness holds it out
  * from the training folds, never the test fold.
+ *
+ * Reading the training data (`itemTransform`, `augment`): the trainer reads
+ * example `index` (0-based) of the training set in trainer epoch `epoch`
+ * (0-based; a resumed run continues with the epoch after its checkpoint's)
+ * through `itemTransform.apply(x, { epoch, index })`, which may change the
+ * example's shape (hu2020's random crop): the model is trained on
+ * `itemTransform.outShape`. The assembled batch then goes through `augment`
+ * (../augment/online.ts), whose context dataset is the training set as read
+ * through the item transform (SamplePairing's partners). Validation and
+ * prediction data are never transformed.
  *
  * Framework profile (`framework`, ./framework-profile.ts, default `tfjs`):
  * the optimizer's update equations, the batch-norm layers' moving-statistics
@@ -39,7 +49,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../util/rng.js';
 import { InvalidParameterError, NonFiniteError } from '../util/errors.js';
-import { assembleBatch, batchIndices, epochOrder, type Batch, type BatchAugment, type Dataset } from './batches.js';
+import { assembleBatch, batchIndices, epochOrder, transformedDataset, type Batch, type Dataset, type ItemTransform } from './batches.js';
+import type { BatchAugment } from '../augment/online.js';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { writeHistory, type EpochRecord } from './history.js';
 import { batchAccuracy, lossFunction, type LossName } from './losses.js';
@@ -78,6 +89,13 @@ export interface FitOptions {
   /** Default: constant at the optimizer's rate. */
   schedule?: ScheduleSpec;
   seed: number;
+  /**
+   * Per-example transform of the training inputs, applied when the trainer
+   * reads example `index` (0-based) in trainer epoch `epoch` (0-based), before
+   * `augment`; may change the shape (the model's input shape is `outShape`).
+   */
+  itemTransform?: ItemTransform;
+  /** Online augmentation of each assembled training batch (../augment/online.ts). */
   augment?: BatchAugment;
   classBalanced?: boolean;
   dropRemainder?: boolean;
@@ -255,7 +273,12 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   // are what data-parallel replicas run, so one worker trains like N).
   if (process.env[FUSED_ENV] !== '0') installFusedLayers();
   const profile = frameworkProfile(opts.framework ?? DEFAULT_FRAMEWORK);
+  // The training set as the trainer reads it: through the item transform, in
+  // the epoch being trained (set at the start of each epoch).
+  let readEpoch = 0;
+  const trainSet = opts.itemTransform ? transformedDataset(train, opts.itemTransform, () => readEpoch) : train;
   const model = buildSeeded(opts.build, seed, profile.name);
+  if (opts.itemTransform) checkInputShape(model, trainSet.xShape);
   const optimizerSpec: OptimizerSpec = { ...opts.optimizer, framework: profile.name };
   const optimizer = makeOptimizer(optimizerSpec);
   const schedule = makeSchedule(opts.schedule ?? { kind: 'constant', lr: defaultLearningRate(opts.optimizer) });
@@ -297,7 +320,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
     }
   }
 
-  const xShape = train.xShape;
+  const xShape = trainSet.xShape;
   /**
    * One training step in this thread: loss (data + penalties) and
    * predictions, as tensors (read with `await data()` by readStep: webgpu
@@ -337,10 +360,12 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       tf.dispose([t.loss, t.pred]);
     }
   };
-  const { dp, lease } = await startDataParallel(opts, optimizerSpec, model, optimizer, progress);
+  const { dp, lease } = await startDataParallel(opts, xShape, optimizerSpec, model, optimizer, progress);
   try {
     for (let epoch = startEpoch; epoch < epochs && !state.stoppedEarly; epoch++) {
       const t0 = Date.now();
+      readEpoch = epoch;
+      // The order reads labels only: the untransformed set gives the same.
       const order = epochOrder(train, epochRng(seed, 'order', epoch), opts.classBalanced);
       const batches = batchIndices(order, batchSize, opts.dropRemainder);
       const augRng = epochRng(seed, 'augment', epoch);
@@ -353,8 +378,8 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         lr = schedule.at(epoch + bi / batches.length);
         const rate = rateToSet(lr);
         setLearningRate(optimizer, rate);
-        let batch = assembleBatch(train, idx);
-        if (opts.augment) batch = opts.augment(batch, augRng, { epoch, batchIndex: bi, dataset: train });
+        let batch = assembleBatch(trainSet, idx);
+        if (opts.augment) batch = opts.augment(batch, augRng, { epoch, batchIndex: bi, dataset: trainSet });
         const stepWhat = () =>
           `a training step (batch ${batch.n}${dp ? ` over ${dp.replicas} replicas` : ''}, input ${xShape.join('x')}, ${model.countParams()} parameters, epoch ${epoch + 1}, batch ${bi + 1})`;
         const { loss: lossValue, pred: predValues } = await explainGpuTrouble(
@@ -456,9 +481,21 @@ function checkProfile(saved: string, profile: FrameworkProfile, dir: string): vo
   }
 }
 
+/** The item transform's outShape must be what the model takes (null dimensions take any size). */
+function checkInputShape(model: tf.LayersModel, shape: number[]): void {
+  if (model.inputs.length !== 1) return;
+  const want = model.inputs[0].shape.slice(1);
+  const fits = want.length === shape.length && want.every((d, i) => d === null || d === shape[i]);
+  if (!fits) {
+    model.dispose();
+    throw new InvalidParameterError(`fit: itemTransform.outShape ${JSON.stringify(shape)} does not fit the model's input shape ${JSON.stringify(want)} (null: any size)`);
+  }
+}
+
 /** Leases threads and starts the replicas for `opts.workers` (null, null: one thread, as before). */
 async function startDataParallel(
   opts: FitOptions,
+  xShape: number[],
   optimizerSpec: OptimizerSpec,
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
@@ -489,7 +526,7 @@ async function startDataParallel(
       optimizer,
       optimizerSpec,
       loss: opts.loss,
-      xShape: opts.train.xShape,
+      xShape,
       ySize: opts.train.yDim,
       maxBatch: opts.batchSize,
       syncBatchNorm: opts.syncBatchNorm ?? true,

@@ -24,7 +24,7 @@ import { fit, predictDataset } from '../train/fit.js';
 import type { EpochRecord } from '../train/history.js';
 import { batchAccuracy } from '../train/losses.js';
 import type { OptimizerSpec } from '../train/optimizers.js';
-import { onlineAugment } from '../reproduce/pipelines/common.js';
+import { onlineAugment } from '../augment/online.js';
 import { codeVersion } from '../reproduce/index.js';
 import { eerDcase2016 } from '../metrics/eer.js';
 import { logMel } from '../features/logmel.js';

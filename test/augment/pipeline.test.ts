@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/util/rng.js';
 import type { Transform } from '../../src/augment/types.js';
 import type { FeatureMap } from '../../src/features/types.js';
-import { OnlineAugmenter, Pipeline, expandOffline, groupBySource, type DatasetItem } from '../../src/augment/pipeline.js';
+import { Pipeline, expandOffline, groupBySource, type DatasetItem } from '../../src/augment/pipeline.js';
+import { OnlineAugmenter } from '../../src/augment/online.js';
 import { ChannelConfusion, RandomTimeCrop, SpecAugment } from '../../src/augment/spectrogram/index.js';
 import { createMixup, makeBatch, SamplePairing, poolFromArray, INOUE_CIFAR_SCHEDULE } from '../../src/augment/mix/index.js';
 

@@ -1,8 +1,10 @@
 /**
- * The minibatch the sample-mixing augmentations work on: `n` items stored
- * row after row in flat typed arrays (inputs `x`, n * xSize values; label
- * vectors `y`, n * ySize values), which is how the trainer hands batches over.
- * `epoch` is optional and only read by schedules (SamplePairing's on/off).
+ * The minibatch: `n` items stored row after row in flat typed arrays (inputs
+ * `x`, n * xSize values; label vectors `y`, n * ySize values). It is the one
+ * batch type of the library: the trainer assembles it (../../train/), the
+ * online augmentations (../online.ts) and the sample-mixing transforms here
+ * take and return it. `epoch` is only read by schedules (SamplePairing's
+ * on/off); `indices` is the trainer's bookkeeping.
  *
  * `combinePairs` is the one kernel behind mixup, mixup_lp, SamplePairing and
  * extrapolation: output row k = a_k * x[first_k] + b_k * x[second_k], with
@@ -19,6 +21,9 @@ export interface Batch {
   ySize: number;
   /** 0-based training epoch, for schedules; not needed otherwise. */
   epoch?: number;
+  /** Dataset index of each row, as the trainer assembled the batch; kept by
+   * per-row transforms, dropped by `combinePairs` (its rows are new). */
+  indices?: Int32Array;
 }
 
 /** Build a batch, checking that the array lengths match n * size. */

@@ -32,7 +32,8 @@ import type { ReportRow } from '../report.js';
 import { summarize } from '../stats.js';
 import { randomClipFolds, sourceGroupedFolds, leakedSources } from '../protocols.js';
 import { forwardFlops } from '../flops.js';
-import { argmaxAccuracy, fetchedDataset, offlineCopies, onlineAugment, oneHot, REPO_ROOT } from './common.js';
+import { argmaxAccuracy, fetchedDataset, offlineCopies, oneHot, REPO_ROOT } from './common.js';
+import { onlineAugment } from '../../augment/online.js';
 import type { BudgetedExperiment, JobContext, JobOutput, PaperPipeline } from './types.js';
 
 const SAMPLE_DIR = join(REPO_ROOT, 'data-manifests', 'samples', 'esc10');
