@@ -61,7 +61,7 @@ interface FolderData {
   status: DataStatus;
 }
 
-/** Every .wav under `dir` (relative paths with '/', sorted); dot files and folders are skipped. */
+/** Every .wav under `dir`/`prefix` (paths relative to `dir`, with '/', sorted); dot files and folders are skipped. */
 export function wavFilesUnder(dir: string, prefix = ''): string[] {
   const out: string[] = [];
   for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
@@ -196,9 +196,7 @@ export function readFolder(dir: string, req: DatasetRequest): FolderData {
   const parsed = csv ? readLabelsCsv(dir) : readEsc50Layout(dir);
   const listName = csv ? LABELS_FILE : 'meta/esc50.csv';
   const listed = new Set(parsed.clips.map((c) => c.audioPath));
-  const unlisted = wavFilesUnder(dir, csv ? '' : 'audio')
-    .map((rel) => (csv ? rel : `audio/${rel}`))
-    .filter((rel) => !listed.has(join(dir, rel)));
+  const unlisted = wavFilesUnder(dir, csv ? '' : 'audio').filter((rel) => !listed.has(join(dir, rel)));
   const allClasses = [...new Set(parsed.clips.map((c) => c.labels[0]))].sort();
   if (allClasses.length < 2) throw new MetadataError(`every clip has the label '${allClasses[0]}'; a study needs at least 2 classes`, parsed.listFile);
   const total = parsed.clips.length;
