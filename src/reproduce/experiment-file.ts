@@ -204,7 +204,7 @@ function issueText(issue: z.core.$ZodIssue, value: unknown): { path: JsonPath; m
       return { path: [...path, issue.keys[0]], message: `unknown field${issue.keys.length > 1 ? ` (also: ${issue.keys.slice(1).join(', ')})` : ''}` };
     case 'invalid_type':
       if (got === undefined) return { path, message: `required (${issue.expected})` };
-      return { path, message: `must be ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`} (got ${describeValue(got)})` };
+      return { path, message: `must be ${issue.expected === 'int' ? 'an integer' : `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`} (got ${describeValue(got)})` };
     case 'too_small':
     case 'too_big': {
       const op = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';

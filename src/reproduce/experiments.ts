@@ -24,7 +24,11 @@ export function experimentsDir(paper: string): string {
  * `members` / `twoStageWith` name experiments of the same paper.
  */
 export function loadExperiments(paper: string): Experiment[] {
-  const dir = experimentsDir(paper);
+  return loadExperimentDir(experimentsDir(paper), paper);
+}
+
+/** The experiments of `paper` in `dir` (loadExperiments with another folder). */
+export function loadExperimentDir(dir: string, paper: string): Experiment[] {
   if (!existsSync(dir)) return [];
   const out: Experiment[] = [];
   const files = new Map<Experiment, string>();

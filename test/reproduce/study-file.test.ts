@@ -1,0 +1,121 @@
+/**
+ * User-defined study files (src/reproduce/study-file.ts): arms resolved as
+ * bases + shared fields + defaults + the arm, validated like experiment
+ * files, with errors that name the study file and the JSON path. Study files
+ * are written to a temporary folder.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { applyBudget, experimentJobs } from '../../src/reproduce/experiments.js';
+import { loadStudy } from '../../src/reproduce/study-file.js';
+import { AudioAugLabError } from '../../src/util/errors.js';
+
+const root = mkdtempSync(join(tmpdir(), 'study-file-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+
+function write(files: Record<string, unknown>): string {
+  const dir = join(root, `case-${++n}`);
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(dir, name);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content, null, 1));
+  }
+  return dir;
+}
+
+const DEFAULTS = {
+  dataset: { id: 'user', protocol: 'source-folds' },
+  features: { preset: 'mushtaq2020', options: { height: 128, width: 128 } },
+  model: { name: 'mushtaq2020-cnn7', options: { channels: 1 } },
+  training: { optimizer: { kind: 'adam', lr: 0.001 }, epochs: 20, batchSize: 16 },
+  metrics: ['accuracy'],
+  choices: ['Shared: log-mel image as mushtaq2020.'],
+};
+
+function study(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'my-study',
+    title: 'Mixup or not',
+    seeds: [1, 2, 3],
+    folds: [1, 2],
+    budgets: { smoke: { training: { epochs: 1 }, seeds: [1], folds: [1] }, quick: { training: { epochs: 5 } } },
+    defaults: DEFAULTS,
+    experiments: [
+      { id: 'none', title: 'No augmentation' },
+      { id: 'mixup', augment: { online: [{ name: 'mixup', params: { alpha: 0.4 } }] }, training: { epochs: 30 }, choices: ['mixup 0.4.'] },
+    ],
+    ...extra,
+  };
+}
+
+function errorOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(AudioAugLabError);
+    return (e as Error).message;
+  }
+  throw new Error('expected an error');
+}
+
+describe('loadStudy', () => {
+  it('resolves each arm as shared fields + defaults + the arm, paper = the study id', () => {
+    const dir = write({ 'my-study.json': study({ description: 'Does mixup help on my data?' }) });
+    const s = loadStudy(join(dir, 'my-study.json'));
+    expect(s).toMatchObject({ id: 'my-study', title: 'Mixup or not', description: 'Does mixup help on my data?', file: join(dir, 'my-study.json') });
+    const [none, mixup] = s.experiments;
+    expect(none).toMatchObject({ id: 'none', paper: 'my-study', title: 'No augmentation', kind: 'train', seeds: [1, 2, 3], folds: [1, 2] });
+    expect(none.training).toEqual({ optimizer: { kind: 'adam', lr: 0.001 }, epochs: 20, batchSize: 16 });
+    expect(none.augment).toEqual({ offline: [], online: [] });
+    expect(none.choices).toEqual(['Shared: log-mel image as mushtaq2020.']);
+    expect(mixup.title).toBe('mixup');
+    expect(mixup.training.epochs).toBe(30);
+    expect(mixup.augment.online).toEqual([{ name: 'mixup', params: { alpha: 0.4 } }]);
+    expect(mixup.choices).toEqual(['Shared: log-mel image as mushtaq2020.', 'mixup 0.4.']);
+    expect(applyBudget(mixup, 'smoke')).toMatchObject({ seeds: [1], folds: [1], training: { epochs: 1 } });
+    expect(experimentJobs(s.id, s.experiments, 'smoke').map((j) => j.id)).toEqual(['my-study/mixup/fold-1-seed-1', 'my-study/none/fold-1-seed-1']);
+  });
+
+  it('extends a base file (a paper\'s base works too: its paper is replaced by the study id)', () => {
+    const dir = write({
+      'bases/common.json': { paper: 'hu2020', ...DEFAULTS, seeds: [7], folds: [1], budgets: { smoke: {}, quick: {} }, choices: ['From the base.'] },
+      'my-study.json': { id: 'my-study', title: 'T', extends: 'bases/common.json', defaults: { choices: ['From defaults.'] }, experiments: [{ id: 'a' }] },
+    });
+    const [a] = loadStudy(join(dir, 'my-study.json')).experiments;
+    expect(a).toMatchObject({ paper: 'my-study', seeds: [7], choices: ['From the base.', 'From defaults.'] });
+  });
+
+  it('errors name the study file and the JSON path where the bad value was set', () => {
+    const file = (s: Record<string, unknown>) => join(write({ 'my-study.json': s }), 'my-study.json');
+    const arms = (x: unknown[]) => study({ experiments: x });
+    expect(errorOf(() => loadStudy(file(arms([{ id: 'a' }, { id: 'b', augment: { online: [{ name: 'mixup', params: { alpha: -1 } }] } }]))))).toMatch(
+      /my-study\.json: experiments\[1\]\.augment\.online\[0\]\.params\.alpha: must be >= 0, got -1$/,
+    );
+    expect(errorOf(() => loadStudy(file(study({ defaults: { ...DEFAULTS, training: { ...DEFAULTS.training, epochs: 0 } } }))))).toMatch(
+      /my-study\.json: defaults\.training\.epochs: the value must be >= 1 \(got 0\) \(experiment 'none'\)$/,
+    );
+    expect(errorOf(() => loadStudy(file(study({ budgets: { smoke: { seeds: 'one' }, quick: {} } }))))).toMatch(
+      /my-study\.json: budgets\.smoke\.seeds: must be an array \(got "one"\) \(experiment 'none'\)$/,
+    );
+    expect(errorOf(() => loadStudy(file(study({ defaults: { ...DEFAULTS, metrics: undefined } }))))).toMatch(/my-study\.json: experiments\[0\]\.metrics: required \(array\)$/);
+    expect(errorOf(() => loadStudy(file(arms([{ id: 'a', epochs: 3 }]))))).toMatch(/my-study\.json: experiments\[0\]\.epochs: unknown field$/);
+    expect(errorOf(() => loadStudy(file(arms([{ id: 'a' }, { id: 'a' }]))))).toContain("experiments[1].id: 'a' is used twice in study 'my-study'");
+    expect(errorOf(() => loadStudy(file(arms([{ title: 'no id' }]))))).toContain('experiments[0].id: each arm needs an id');
+    expect(errorOf(() => loadStudy(file(arms([{ id: 'a', paper: 'wei2018' }]))))).toContain("experiments[0].paper: a study's experiments belong to the study ('my-study')");
+    expect(errorOf(() => loadStudy(file(arms([{ id: 'a', extends: 'x.json' }]))))).toContain("experiments[0].extends: the arms share the study's top-level 'extends'");
+    expect(errorOf(() => loadStudy(file(arms([]))))).toMatch(/my-study\.json: experiments: /);
+  });
+
+  it("the study's own fields: id = file name, not a paper's name, known fields only, shared fields given once", () => {
+    const path = (name: string, s: Record<string, unknown>) => join(write({ [name]: s }), name);
+    expect(errorOf(() => loadStudy(path('other.json', study())))).toContain("other.json: id: 'my-study' does not match the file name (expected 'other')");
+    expect(errorOf(() => loadStudy(path('hu2020.json', study({ id: 'hu2020' }))))).toContain("hu2020.json: id: 'hu2020' is the name of a paper");
+    expect(errorOf(() => loadStudy(path('my-study.json', study({ seed: [1] }))))).toContain('my-study.json: seed: unknown field');
+    expect(errorOf(() => loadStudy(path('my-study.json', study({ defaults: { ...DEFAULTS, seeds: [4] } }))))).toContain('my-study.json: seeds: given both here and as defaults.seeds');
+    expect(errorOf(() => loadStudy(path('my-study.json', study({ extends: 'bases/none.json' }))))).toContain("my-study.json: extends: base file 'bases/none.json' does not exist");
+    expect(errorOf(() => loadStudy(join(root, 'no-such-study.json')))).toContain('no-such-study.json: does not exist');
+  });
+});
