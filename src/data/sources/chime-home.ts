@@ -22,7 +22,7 @@ import { CHIME_HOME_LABELS, loadChimeHomeDevelopment, loadChimeHomeEvaluation } 
 import { buildFixture, EMBEDDED_SAMPLE_DIR, readFixtureRecord } from '../stand-ins/index.js';
 import { InvalidParameterError } from '../../util/errors.js';
 import { fetchedDataset } from './fetched.js';
-import type { DataStatus, DatasetLocation, DatasetRequest, DatasetSource, LoadedDataset, SourceBudget, SourceContext } from './types.js';
+import type { DataOrigin, DataStatus, DatasetLocation, DatasetRequest, DatasetSource, LoadedDataset, SourceBudget, SourceContext } from './types.js';
 
 /** The stand-in's source clips: the embedded ESC-10 sample (in the repository, so a fresh clone has them). */
 export const CHIME_STAND_IN_SOURCE_DIR = EMBEDDED_SAMPLE_DIR;
@@ -39,6 +39,7 @@ export const NO_CHIME_HOME =
 interface ChimeData {
   root: string;
   status: DataStatus;
+  origin: Exclude<DataOrigin, 'sample' | 'none'>;
 }
 
 function isChimeRoot(root: string): boolean {
@@ -52,17 +53,19 @@ function isChimeRoot(root: string): boolean {
 export function realChimeHome(ctx: Pick<SourceContext, 'dataDir'>): ChimeData | null {
   if (ctx.dataDir) {
     const fetched = fetchedDataset('chime-home', ctx.dataDir);
-    if (fetched && isChimeRoot(fetched.root)) return fetched;
+    if (fetched && isChimeRoot(fetched.root)) return { ...fetched, origin: 'fetched' };
     for (const root of [ctx.dataDir, join(ctx.dataDir, 'chime_home')]) {
       if (isChimeRoot(root) && readFixtureRecord(root)?.fixture === 'chime-home-like') {
         return {
           root,
+          origin: 'given',
           status: { dataset: 'chime-home', status: 'fixture', root, detail: 'a CHiME-Home-like fixture (ESC-50 clips) given with --data-dir, not CHiME-Home' },
         };
       }
       if (isChimeRoot(root)) {
         return {
           root,
+          origin: 'given',
           status: {
             dataset: 'chime-home',
             status: 'unverified',
@@ -77,7 +80,7 @@ export function realChimeHome(ctx: Pick<SourceContext, 'dataDir'>): ChimeData | 
     );
   }
   const fetched = fetchedDataset('chime-home');
-  return fetched && isChimeRoot(fetched.root) ? fetched : null;
+  return fetched && isChimeRoot(fetched.root) ? { ...fetched, origin: 'fetched' } : null;
 }
 
 export function chimeStandInRoot(ctx: Pick<SourceContext, 'workDir'>): string {
@@ -118,14 +121,14 @@ function locate(req: DatasetRequest, ctx: SourceContext): DatasetLocation {
     real = realChimeHome(ctx);
   } catch (e) {
     const message = (e as Error).message;
-    return { id: 'chime-home', status: { dataset: 'chime-home', status: 'unverified', root: ctx.dataDir ?? '', detail: message }, standIn: false, blocker: message };
+    return { id: 'chime-home', status: { dataset: 'chime-home', status: 'unverified', root: ctx.dataDir ?? '', detail: message }, origin: 'none', blocker: message };
   }
-  if (real) return { id: 'chime-home', status: real.status, standIn: false, blocker: null };
+  if (real) return { id: 'chime-home', status: real.status, origin: real.origin, blocker: null };
   const canBuild = existsSync(join(CHIME_STAND_IN_SOURCE_DIR, 'audio'));
   return {
     id: 'chime-home',
     status: canBuild ? standInStatus(ctx) : { dataset: 'chime-home', status: 'unverified', root: '', detail: NO_CHIME_HOME },
-    standIn: canBuild,
+    origin: canBuild ? 'stand-in' : 'none',
     blocker: standInBlocker(ctx.budget),
   };
 }
@@ -140,7 +143,7 @@ function ensure(ctx: SourceContext): ChimeData {
   if (blocker) throw new InvalidParameterError(blocker);
   const info = buildFixture('chime-home-like', chimeStandInRoot(ctx), { ...CHIME_STAND_IN, esc50Dir: CHIME_STAND_IN_SOURCE_DIR });
   if (!info.reused) ctx.log(`chime-home: built the CHiME-Home-like fixture (seed ${CHIME_STAND_IN.seed}, ${CHIME_STAND_IN.size} chunks per fold) in ${info.dir}`);
-  return { root: info.dir, status: standInStatus(ctx) };
+  return { root: info.dir, status: standInStatus(ctx), origin: 'stand-in' };
 }
 
 function load(req: DatasetRequest, ctx: SourceContext): LoadedDataset {
@@ -153,6 +156,7 @@ function load(req: DatasetRequest, ctx: SourceContext): LoadedDataset {
   return {
     id: 'chime-home',
     status: data.status,
+    origin: data.origin,
     root: data.root,
     clips: development,
     lists,

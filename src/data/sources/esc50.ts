@@ -16,7 +16,7 @@ import { EMBEDDED_SAMPLE_DIR } from '../stand-ins/index.js';
 import { InvalidParameterError } from '../../util/errors.js';
 import { capPerClass } from './cap.js';
 import { fetchedDataset } from './fetched.js';
-import { MADE_FOLDS_SEED, type DataStatus, type DatasetLocation, type DatasetRequest, type DatasetSource, type LoadedDataset, type SourceContext } from './types.js';
+import { MADE_FOLDS_SEED, type DataOrigin, type DataStatus, type DatasetLocation, type DatasetRequest, type DatasetSource, type LoadedDataset, type SourceContext } from './types.js';
 
 export interface EscData {
   root: string;
@@ -24,10 +24,11 @@ export interface EscData {
   status: DataStatus;
   /** The official five folds apply (a complete, verified ESC-50). */
   official: boolean;
+  origin: Exclude<DataOrigin, 'stand-in' | 'none'>;
 }
 
 /** The ESC-50 copy at `root` (full, the fold-4 subset, or the embedded sample's layout), or null. */
-export function esc50At(root: string, status: DataStatus['status'], detail: string): EscData | null {
+export function esc50At(root: string, status: DataStatus['status'], detail: string, origin: EscData['origin']): EscData | null {
   const full = join(root, 'meta', 'esc50.csv');
   const fold4 = join(root, 'meta', 'esc50-fold4-dev.csv');
   const sample = join(root, 'meta.csv');
@@ -37,6 +38,7 @@ export function esc50At(root: string, status: DataStatus['status'], detail: stri
       records: loadEsc50({ root, metadataFile: 'meta/esc50-fold4-dev.csv' }),
       status: { dataset: 'esc50', status: 'partial', root, detail: 'ESC-50 fold-4 clips of 38 classes (a subset), split into folds by src_file' },
       official: false,
+      origin,
     };
   }
   if (existsSync(full) && existsSync(join(root, 'audio'))) {
@@ -47,6 +49,7 @@ export function esc50At(root: string, status: DataStatus['status'], detail: stri
       records,
       status: { dataset: 'esc50', status: complete ? status : 'partial', root, detail: complete ? detail : `${records.length} of 2000 ESC-50 clips present` },
       official: complete,
+      origin,
     };
   }
   if (existsSync(sample)) {
@@ -55,6 +58,7 @@ export function esc50At(root: string, status: DataStatus['status'], detail: stri
       records: loadEsc50({ root, metadataFile: 'meta.csv' }),
       status: { dataset: 'esc50', status: 'sample', root, detail: 'the embedded ESC-10 sample (2 clips per class, 22.05 kHz), split into folds by src_file' },
       official: false,
+      origin,
     };
   }
   return null;
@@ -65,19 +69,19 @@ export function findEsc50(ctx: Pick<SourceContext, 'dataDir'>): EscData {
   if (ctx.dataDir) {
     const fetched = fetchedDataset('esc50', ctx.dataDir);
     if (fetched) {
-      const d = esc50At(fetched.root, fetched.status.status, fetched.status.detail);
+      const d = esc50At(fetched.root, fetched.status.status, fetched.status.detail, 'fetched');
       if (d) return d;
     }
-    const d = esc50At(ctx.dataDir, 'unverified', 'an ESC-50 directory given with --data-dir, not checked against the manifest');
+    const d = esc50At(ctx.dataDir, 'unverified', 'an ESC-50 directory given with --data-dir, not checked against the manifest', 'given');
     if (d) return d;
     throw new InvalidParameterError(`--data-dir ${ctx.dataDir}: no ESC-50 found (expected meta/esc50.csv and audio/, or a data root with esc50/)`);
   }
   const fetched = fetchedDataset('esc50');
   if (fetched) {
-    const d = esc50At(fetched.root, fetched.status.status, fetched.status.detail);
+    const d = esc50At(fetched.root, fetched.status.status, fetched.status.detail, 'fetched');
     if (d) return d;
   }
-  const d = esc50At(EMBEDDED_SAMPLE_DIR, 'sample', '');
+  const d = esc50At(EMBEDDED_SAMPLE_DIR, 'sample', '', 'sample');
   if (!d) throw new InvalidParameterError(`the embedded sample is missing at ${EMBEDDED_SAMPLE_DIR}`);
   return d;
 }
@@ -100,10 +104,11 @@ export function esc50View(req: DatasetRequest, data: EscData): Esc50Record[] {
 function locate(req: DatasetRequest, ctx: SourceContext): DatasetLocation {
   checkSubset(req);
   try {
-    return { id: 'esc50', status: findEsc50(ctx).status, standIn: false, blocker: null };
+    const d = findEsc50(ctx);
+    return { id: 'esc50', status: d.status, origin: d.origin, blocker: null };
   } catch (e) {
     const message = (e as Error).message;
-    return { id: 'esc50', status: { dataset: 'esc50', status: 'unverified', root: ctx.dataDir ?? '', detail: message }, standIn: false, blocker: message };
+    return { id: 'esc50', status: { dataset: 'esc50', status: 'unverified', root: ctx.dataDir ?? '', detail: message }, origin: 'none', blocker: message };
   }
 }
 
@@ -120,6 +125,7 @@ function load(req: DatasetRequest, ctx: SourceContext): LoadedDataset {
   return {
     id: 'esc50',
     status: data.status,
+    origin: data.origin,
     root: data.root,
     clips: made ? recs.map((r) => ({ ...r, fold: made.get(r.id)! })) : recs,
     lists: {},

@@ -248,12 +248,12 @@ export function readFolder(dir: string, req: DatasetRequest): FolderData {
 const NO_FOLDER = `the folder dataset is the folder given with --data-dir (WAV files and a ${LABELS_FILE} with header file,label[,fold][,source], or an ESC-50 layout); none was given`;
 
 function locate(req: DatasetRequest, ctx: SourceContext): DatasetLocation {
-  if (!ctx.dataDir) return { id: 'folder', status: { dataset: 'folder', status: 'unverified', root: '', detail: NO_FOLDER }, standIn: false, blocker: NO_FOLDER };
+  if (!ctx.dataDir) return { id: 'folder', status: { dataset: 'folder', status: 'unverified', root: '', detail: NO_FOLDER }, origin: 'none', blocker: NO_FOLDER };
   try {
-    return { id: 'folder', status: readFolder(ctx.dataDir, req).status, standIn: false, blocker: null };
+    return { id: 'folder', status: readFolder(ctx.dataDir, req).status, origin: 'given', blocker: null };
   } catch (e) {
     const message = (e as Error).message;
-    return { id: 'folder', status: { dataset: 'folder', status: 'unverified', root: ctx.dataDir, detail: message }, standIn: false, blocker: message };
+    return { id: 'folder', status: { dataset: 'folder', status: 'unverified', root: ctx.dataDir, detail: message }, origin: 'none', blocker: message };
   }
 }
 
@@ -272,6 +272,7 @@ function load(req: DatasetRequest, ctx: SourceContext): LoadedDataset {
   return {
     id: 'folder',
     status: d.status,
+    origin: 'given',
     root: d.root,
     clips: d.clips,
     lists: {},

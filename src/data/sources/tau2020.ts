@@ -25,7 +25,7 @@ import { buildFixture, EMBEDDED_SAMPLE_DIR, type FixtureName } from '../stand-in
 import { InvalidParameterError, MissingFileError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { fetchedDataset } from './fetched.js';
-import type { DataStatus, DatasetLocation, DatasetRequest, DatasetSource, LoadedDataset, SourceContext } from './types.js';
+import type { DataOrigin, DataStatus, DatasetLocation, DatasetRequest, DatasetSource, LoadedDataset, SourceContext } from './types.js';
 
 export type TauTask = '1a' | '1b';
 
@@ -62,6 +62,7 @@ interface TauData {
   status: DataStatus;
   /** false: the stand-in (built on demand by load). */
   real: boolean;
+  origin: Exclude<DataOrigin, 'sample' | 'none'>;
 }
 
 function listsAt(root: string): boolean {
@@ -81,11 +82,12 @@ export function tauListTask(root: string): TauTask | null {
 /** The task's dataset fetched, or given with --data-dir; null when neither. */
 export function realTau(info: TauTaskInfo, ctx: Pick<SourceContext, 'dataDir'>): TauData | null {
   const fetched = fetchedDataset(info.dataset, ctx.dataDir);
-  if (fetched && listsAt(fetched.root)) return { root: fetched.root, status: fetched.status, real: true };
+  if (fetched && listsAt(fetched.root)) return { root: fetched.root, status: fetched.status, real: true, origin: 'fetched' };
   if (ctx.dataDir && listsAt(ctx.dataDir) && tauListTask(ctx.dataDir) === info.task) {
     return {
       root: ctx.dataDir,
       real: true,
+      origin: 'given',
       status: {
         dataset: info.dataset,
         status: 'unverified',
@@ -102,6 +104,7 @@ function standIn(info: TauTaskInfo, ctx: Pick<SourceContext, 'workDir'>): TauDat
   return {
     root,
     real: false,
+    origin: 'stand-in',
     status: {
       dataset: info.dataset,
       status: 'fixture',
@@ -215,7 +218,7 @@ export function tauLists(req: DatasetRequest, root: string): { train: TauClip[];
 function locate(req: DatasetRequest, ctx: SourceContext): DatasetLocation {
   const info = taskInfo(req);
   const d = findTau(info, ctx);
-  return { id: info.dataset, status: d.status, standIn: !d.real, blocker: !d.real && ctx.budget !== 'smoke' ? standInBlocker(info) : null };
+  return { id: info.dataset, status: d.status, origin: d.origin, blocker: !d.real && ctx.budget !== 'smoke' ? standInBlocker(info) : null };
 }
 
 function load(req: DatasetRequest, ctx: SourceContext): LoadedDataset {
@@ -236,6 +239,7 @@ function load(req: DatasetRequest, ctx: SourceContext): LoadedDataset {
   return {
     id: info.dataset,
     status: d.status,
+    origin: d.origin,
     root: d.root,
     clips: [...train, ...evaluate],
     lists: { train, evaluate },

@@ -55,14 +55,25 @@ export interface Clip extends ClipRecord<number | string> {
   scene?: string;
 }
 
+/**
+ * Where the clips come from:
+ * - fetched: a download fetched into the data root (or into a data root given
+ *   with --data-dir), found by its marker;
+ * - given: a dataset directory given with --data-dir (also a built stand-in,
+ *   or the user's folder);
+ * - sample: the embedded ESC-10 sample (esc50 without other data);
+ * - stand-in: built into the work directory by `loadDataset` (or reused);
+ * - none: nothing usable (the blocker says why).
+ */
+export type DataOrigin = 'fetched' | 'given' | 'sample' | 'stand-in' | 'none';
+
 /** Where a dataset would come from. Computed without writing anything. */
 export interface DatasetLocation {
   /** Registry id. */
   id: string;
   /** What a result made from it records (also when it cannot be used: then `detail` says why). */
   status: DataStatus;
-  /** true: `loadDataset` builds a stand-in into the work directory (or reuses a built one). */
-  standIn: boolean;
+  origin: DataOrigin;
   /** Why the budget cannot run on it; null when it can. */
   blocker: string | null;
 }
@@ -70,6 +81,8 @@ export interface DatasetLocation {
 export interface LoadedDataset {
   id: string;
   status: DataStatus;
+  /** fetched, given, sample or stand-in. */
+  origin: Exclude<DataOrigin, 'none'>;
   /** The directory the clips were read from. */
   root: string;
   /**

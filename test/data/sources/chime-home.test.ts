@@ -29,7 +29,7 @@ describe('chime-home source without data', () => {
     expect(loc).toEqual({
       id: 'chime-home',
       status: { dataset: 'chime-home', status: 'fixture', root: join(work, 'fixtures', 'wei2018-chime-home-like'), detail: standInDetail },
-      standIn: true,
+      origin: 'stand-in',
       blocker,
     });
     expect(() => loadDataset('chime-home', ctx)).toThrow(InvalidParameterError);
@@ -42,6 +42,7 @@ describe('chime-home source without data', () => {
     const loc = locateDataset('chime-home', context(temp(), 'smoke', dir));
     expect(loc.status).toEqual({ dataset: 'chime-home', status: 'unverified', root: dir, detail: msg });
     expect(loc.blocker).toBe(msg);
+    expect(loc.origin).toBe('none');
   });
 
   it('refuses subsets and maxClipsPerClass (multi-label)', () => {
@@ -63,6 +64,7 @@ describe('chime-home source: the smoke stand-in', () => {
   it('is built into <workDir>/fixtures/wei2018-chime-home-like, said once, reused silently', () => {
     const root = join(work, 'fixtures', 'wei2018-chime-home-like');
     expect(ds.root).toBe(root);
+    expect(ds.origin).toBe('stand-in');
     expect(ds.status).toEqual({ dataset: 'chime-home', status: 'fixture', root, detail: standInDetail });
     expect(lines).toEqual([`chime-home: built the CHiME-Home-like fixture (seed 2018, 16 chunks per fold) in ${root}`]);
     const again = context(work, 'smoke');
@@ -93,6 +95,7 @@ describe('chime-home source: the smoke stand-in', () => {
       detail: 'a CHiME-Home-like fixture (ESC-50 clips) given with --data-dir, not CHiME-Home',
     });
     expect(given.blocker).toBeNull();
+    expect(given.origin).toBe('given');
     const parent = temp();
     const copy = join(parent, 'chime_home');
     cpSync(ds.root, copy, { recursive: true });

@@ -42,7 +42,7 @@ describe('esc50 source: the embedded sample', () => {
     expect(loc).toEqual({
       id: 'esc50',
       status: { dataset: 'esc50', status: 'sample', root: EMBEDDED_SAMPLE_DIR, detail: 'the embedded ESC-10 sample (2 clips per class, 22.05 kHz), split into folds by src_file' },
-      standIn: false,
+      origin: 'sample',
       blocker: null,
     });
     expect(dataRoot.root()).not.toBe('');
@@ -84,6 +84,7 @@ describe('esc50 source: --data-dir', () => {
     const msg = `--data-dir ${dir}: no ESC-50 found (expected meta/esc50.csv and audio/, or a data root with esc50/)`;
     const loc = locateDataset('esc50', ctx);
     expect(loc.blocker).toBe(msg);
+    expect(loc.origin).toBe('none');
     expect(loc.status).toEqual({ dataset: 'esc50', status: 'unverified', root: dir, detail: msg });
     expect(() => loadDataset('esc50', ctx)).toThrow(InvalidParameterError);
     expect(() => loadDataset('esc50', ctx)).toThrow(msg);
@@ -116,6 +117,7 @@ describe('esc50 source: --data-dir', () => {
     const ds = loadDataset('esc50', ctx);
     expect(ds.status).toEqual({ dataset: 'esc50', status: 'unverified', root: dir, detail: 'an ESC-50 directory given with --data-dir, not checked against the manifest' });
     expect(ds.officialFolds).toBe(true);
+    expect(ds.origin).toBe('given');
     expect(ds.folds).toBe(5);
     const recs = loadEsc50({ root: dir });
     expect(ds.clips).toEqual(recs);
@@ -138,6 +140,7 @@ describe('esc50 source: --data-dir', () => {
     };
     writeFileSync(paths.marker, JSON.stringify(marker));
     const loc = locateDataset('esc50', context(temp(), 'full', dataRootDir));
+    expect(loc.origin).toBe('fetched');
     expect(loc.status).toEqual({
       dataset: 'esc50',
       status: 'verified',

@@ -71,7 +71,7 @@ describe('folder source: labels.csv', () => {
       detail: "the user's folder given with --data-dir (labels.csv: 6 clips, 2 classes; folds 1-3 from its fold column), not checked against any manifest",
     });
     expect(ds.lines).toEqual([]);
-    expect(locateDataset('folder', context(temp(), 'full', dir))).toEqual({ id: 'folder', status: ds.status, standIn: false, blocker: null });
+    expect(locateDataset('folder', context(temp(), 'full', dir))).toEqual({ id: 'folder', status: ds.status, origin: 'given', blocker: null });
   });
 
   it('without a fold column, folds are made from the source column: one recording, one fold', () => {

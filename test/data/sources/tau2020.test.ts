@@ -43,7 +43,7 @@ describe('tau2020 sources: a task 1a folder given with --data-dir', () => {
     expect(loc).toEqual({
       id: 'tau2020-mobile-dev',
       status: { dataset: 'tau2020-mobile-dev', status: 'unverified', root: dir, detail: 'a TAU 2020 task 1a directory given with --data-dir, not checked against the manifest' },
-      standIn: false,
+      origin: 'given',
       blocker: null,
     });
     const ds = loadDataset('tau2020-mobile-dev', context(temp(), 'full', dir));
@@ -65,7 +65,7 @@ describe('tau2020 sources: a task 1a folder given with --data-dir', () => {
       root: join(work, 'fixtures', 'tau2020-3class-like'),
       detail: standInDetail('TAU-2020-3Class-like fixture', 48),
     });
-    expect(loc.standIn).toBe(true);
+    expect(loc.origin).toBe('stand-in');
     expect(loc.blocker).toBe(
       "needs the tau2020-3class-dev dataset (not fetched; see 'audio-aug-lab data fetch tau2020-3class-dev' or give --data-dir); only the smoke budget runs on a fixture",
     );
