@@ -9,7 +9,10 @@
  * - wasm-default: what training uses on this machine without a GPU (wasm,
  *   fused layers, native kernels when built).
  * Same seed, data and optimiser on each; 3 steps of one batch of 8 random
- * inputs (seeded), Adam lr 1e-3. Sizes as in test/models/overfit.test.ts:
+ * inputs (seeded), Adam lr 1e-3; the hu2020 models under the framework
+ * profile all hu2020 experiments use (keras-2.2.4-tf1: Keras' Adam, the
+ * unbiased zero-debiased batch-norm moving statistics as tensor ops), the
+ * others under tfjs. Sizes as in test/models/overfit.test.ts:
  * hu2020 36 frames x 32 mels x 3 or 6 channels, mushtaq2020 32 x 32 x 3,
  * wei2018 30 frames x 128 mels; width 0.125-0.25.
  *
@@ -17,10 +20,12 @@
  * TOL_STOCK (1e-4) against cpu-stock (float32 rounding in another summation
  * order); TOL_WASM (5e-4) against wasm-default, wider because the fused
  * batch norm computes its statistics in another order. Measured on Mesa
- * llvmpipe: worst 1.7e-6 against cpu-stock (hu2020-fsfcnn-s) and 4.6e-5
- * against wasm-default (hu2020-fsfcnn-s; every other model <= 4.5e-6): no
- * sign of the ~1e-3 stock-vs-fused batch-norm drift in 3 steps. The
- * measured worst differences are printed per model.
+ * llvmpipe (2026-12, hu2020 under keras-2.2.4-tf1): worst 8.0e-7 against
+ * cpu-stock (hu2020-mobnet) and 2.9e-6 against wasm-default
+ * (hu2020-resnet-d; every other model <= 6.4e-7): no sign of the ~1e-3
+ * stock-vs-fused batch-norm drift in 3 steps. (Under the tfjs profile the
+ * hu2020 models measured 1.7e-6 and 4.6e-5, hu2020-fsfcnn-s.) The measured
+ * worst differences are printed per model.
  * tf.memory().numTensors is flat across the 3 epochs on webgpu (checked
  * after each epoch through onEpochEnd).
  */
@@ -99,6 +104,7 @@ async function lossCurve(name: string, v: Variant): Promise<{ losses: number[]; 
       optimizer: { kind: 'adam', lr: 1e-3 },
       seed: SEED,
       progress: 'none',
+      framework: name.startsWith('hu2020') ? 'keras-2.2.4-tf1' : 'tfjs',
       onEpochEnd: () => tensors.push(tf.memory().numTensors),
     });
     r.model.dispose();
