@@ -261,7 +261,7 @@ function checkAugmentations(exp: Experiment, ctx: ValidationContext): void {
         throw problemAt(ctx, [...at, 'p'], 'offline augmentation makes one copy of every training clip per entry; p is not used there (leave it out)');
       }
       for (const [key, v] of Object.entries(ref.params)) {
-        if (key === 'p') throw problemAt(ctx, [...at, 'params', 'p'], `the probability is given once, as ${formatPath([...at, 'p'])}, not as a parameter`);
+        if (key === 'p') throw problemAt(ctx, [...at, 'params', 'p'], `the probability is given once, as ${formatPath([...ctx.at, ...at, 'p'])}, not as a parameter`);
         const spec = entry.params.find((s) => s.name === key);
         if (!spec) {
           const known = entry.params.filter((s) => s.name !== 'p').map((s) => s.name);
