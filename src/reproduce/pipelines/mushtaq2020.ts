@@ -34,7 +34,10 @@ import { randomClipFolds, sourceGroupedFolds, leakedSources } from '../protocols
 import { forwardFlops } from '../flops.js';
 import { argmaxAccuracy, fetchedDataset, offlineCopies, oneHot, REPO_ROOT } from './common.js';
 import { onlineAugment } from '../../augment/online.js';
-import type { BudgetedExperiment, JobContext, JobOutput, PaperPipeline } from './types.js';
+import type { BudgetedExperiment, JobContext, PaperPipeline } from './types.js';
+import type { JobClip, PaperHooks } from '../job-types.js';
+import { buildModel, runTrainJob } from '../train-job.js';
+import { featureExtractor, type FeatureSpec } from '../../features/extractors.js';
 
 const SAMPLE_DIR = join(REPO_ROOT, 'data-manifests', 'samples', 'esc10');
 const SR = 22050;
@@ -114,48 +117,19 @@ function foldCount(recs: Esc50Record[]): number {
   return Math.max(2, Math.min(5, minSources));
 }
 
-interface Item {
-  id: string;
-  sourceId: string;
-  label: string;
-  x: Float32Array;
+/** The features section as run: a budget may shrink the image through model options (height, widthPx). */
+function featureSpec(exp: BudgetedExperiment): FeatureSpec {
+  const f = exp.features.options as Record<string, unknown>;
+  const m = exp.model.options as Record<string, unknown>;
+  const options: Record<string, unknown> = { height: m.height ?? f.height ?? 128, width: m.widthPx ?? f.width ?? 128 };
+  if (f.control !== undefined) options.control = f.control;
+  return { preset: exp.features.preset, options };
 }
 
-/** The spectral image of a waveform, after fixing its length to 5 s. */
-function imageOf(w: Waveform, opts: { height: number; width: number }): Float32Array {
-  const y = fixLength(w.channels[0], SR * CLIP_SECONDS);
-  const mel = logMel(y, 'mushtaq2020');
-  return spectralImage(mel.data, mel.nMels, mel.nFrames, { height: opts.height, width: opts.width }).data;
-}
-
-async function clipItems(
-  rec: Esc50Record,
-  exp: BudgetedExperiment,
-  withNaa: boolean,
-  cache: FeatureCache,
-  size: { height: number; width: number },
-): Promise<Item[]> {
-  const sha = await audioFileSha256(rec.audioPath);
-  const refs = withNaa ? exp.augment.offline : [];
-  const params = { kind: 'mushtaq2020-spectral-image', sr: SR, preset: 'mushtaq2020', ...size, naa: refs };
-  let wave: Waveform | null = null;
-  const load = () => (wave ??= loadAudio(rec.audioPath, { sr: SR, mono: true }));
-  const base = await cache.getOrCompute({ audioSha256: sha, params: { ...params, copy: 'original' } }, () => {
-    const data = imageOf(load(), size);
-    return { data, shape: [size.height, size.width, 1] };
-  });
-  const items: Item[] = [{ id: rec.id, sourceId: rec.sourceId, label: rec.labels[0], x: base.data }];
-  if (refs.length) {
-    let copies: { name: string; w: Waveform }[] | null = null;
-    for (let i = 0; i < refs.length; i++) {
-      const v = await cache.getOrCompute({ audioSha256: sha, params: { ...params, copy: i, seed: 0 } }, () => {
-        copies ??= offlineCopies(load(), rec.id, refs, 0);
-        return { data: imageOf(copies[i].w, size), shape: [size.height, size.width, 1] };
-      });
-      items.push({ id: `${rec.id}#naa${i}`, sourceId: rec.sourceId, label: rec.labels[0], x: v.data });
-    }
-  }
-  return items;
+/** Folds the data at hand gives: the official 5 on the full ESC-50, else by source recordings per class. */
+function foldsInData(exp: Experiment, ctx: JobContext): number {
+  const data = locate(ctx);
+  return data.official ? 5 : foldCount(subset(exp, data));
 }
 
 function variantOf(exp: Experiment): Mushtaq2020Variant {
@@ -164,133 +138,100 @@ function variantOf(exp: Experiment): Mushtaq2020Variant {
   return v;
 }
 
-function imageSize(exp: BudgetedExperiment): { height: number; width: number } {
-  const o = { ...exp.features.options, ...(exp.model.options as Record<string, unknown>) };
-  return { height: Number(o.height ?? 128), width: Number(o.widthPx ?? o.width ?? 128) };
+const clipOf = (r: Esc50Record): JobClip => ({ id: r.id, audioPath: r.audioPath, sourceId: r.sourceId, labels: [r.labels[0]] });
+
+/** Folds per the protocol: by source recording (official folds on the full dataset), at random by clip, or none yet (augment first). */
+function foldsOf(protocol: string, recs: Esc50Record[], official: boolean, k: number): Map<string, number> | null {
+  const items = () => recs.map((r) => ({ id: r.id, sourceId: r.sourceId, label: r.labels[0] }));
+  if (protocol === 'source-folds') return official ? new Map(recs.map((r) => [r.id, r.fold])) : sourceGroupedFolds(items(), k, 'esc');
+  if (protocol === 'random-clip-folds') return randomClipFolds(items(), k, 'esc');
+  if (protocol === 'augment-then-random-folds') return null;
+  throw new InvalidParameterError(`mushtaq2020: unknown protocol ${protocol}`);
 }
 
-async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promise<JobOutput> {
-  const data = locate(ctx);
-  const recs = subset(exp, data);
-  const labels = [...new Set(recs.map((r) => r.labels[0]))].sort();
-  const k = data.official ? 5 : foldCount(recs);
-  if (job.fold > k) throw new InvalidParameterError(`fold ${job.fold} does not exist: ${data.status.detail} gives ${k} folds`);
-  const size = { height: Number(exp.features.options.height ?? 128), width: Number(exp.features.options.width ?? 128) };
-  const modelOpts = exp.model.options as { height?: number; widthPx?: number; width?: number };
-  if (modelOpts.height) size.height = modelOpts.height;
-  if (modelOpts.widthPx) size.width = modelOpts.widthPx;
-  const cache = new FeatureCache({ dir: join(ctx.workDir, 'feature-cache'), libraryVersion: defaultLibraryVersion(), noCache: ctx.noCache });
-  const naa = exp.augment.offline.length > 0;
-  const protocol = exp.dataset.protocol;
-  const folds =
-    protocol === 'source-folds'
-      ? data.official
-        ? new Map(recs.map((r) => [r.id, r.fold]))
-        : sourceGroupedFolds(recs.map((r) => ({ id: r.id, sourceId: r.sourceId, label: r.labels[0] })), k, 'esc')
-      : protocol === 'random-clip-folds'
-        ? randomClipFolds(recs.map((r) => ({ id: r.id, sourceId: r.sourceId, label: r.labels[0] })), k, 'esc')
-        : protocol === 'augment-then-random-folds'
-          ? null
-          : (() => {
-              throw new InvalidParameterError(`mushtaq2020: unknown protocol ${protocol}`);
-            })();
-  const train: Item[] = [];
-  const test: Item[] = [];
-  for (const rec of recs) {
-    const items = await clipItems(rec, exp, naa, cache, size);
-    if (folds) {
-      const isTest = folds.get(rec.id) === job.fold;
-      // Augmented copies only for training clips (augmentation after the split).
-      if (isTest) test.push(items[0]);
-      else train.push(...items);
-    } else {
-      // (c) augment first, then split the expanded set at random (below).
-      train.push(...items);
-    }
-  }
-  if (!folds) {
-    const all = train.splice(0, train.length);
-    const f = randomClipFolds(all.map((it) => ({ id: it.id, sourceId: it.sourceId, label: it.label })), k, 'esc-augmented');
-    for (const it of all) (f.get(it.id) === job.fold ? test : train).push(it);
-  }
-  const leaked = leakedSources(train, test);
-  if (exp.features.options.control === 'zero-input') {
-    // Negative control: the model sees nothing (see the control experiment).
-    for (const it of [...train, ...test]) it.x = new Float32Array(it.x.length);
-  } else if (exp.features.options.control !== undefined) {
-    throw new InvalidParameterError(`mushtaq2020: unknown control '${String(exp.features.options.control)}'`);
-  }
-  const xShape = [size.height, size.width, 1];
-  const ds = (items: Item[]) => arrayDataset(items.map((i) => i.x), items.map((i) => oneHot(labels.indexOf(i.label), labels.length)), xShape);
-  const variant = variantOf(exp);
-  const buildOpts = { ...(exp.model.options as Record<string, unknown>), height: size.height, widthPx: size.width, channels: 1 as const, nClasses: labels.length, seed: job.seed };
-  delete (buildOpts as Record<string, unknown>).width;
-  const widthMult = (exp.model.options as { width?: number }).width;
-  const trainDs = ds(train);
-  const result = await fit({
-    workers: ctx.trainWorkers ?? 1,
-    build: () => buildMushtaq2020Cnn(variant, { ...buildOpts, ...(widthMult !== undefined ? { width: widthMult } : {}) }),
-    train: trainDs,
-    epochs: exp.training.epochs,
-    batchSize: exp.training.batchSize,
-    loss: 'categoricalCrossentropy',
-    optimizer: exp.training.optimizer,
-    framework: exp.framework,
-    schedule: exp.training.schedule,
-    seed: job.seed,
-    augment: onlineAugment(exp.augment.online, job.seed, { nChannels: 1, nFreq: size.height, nTime: size.width }, null),
-    progress: 'none',
-  });
-  const testDs = ds(test);
-  const { probs } = await predictDataset(result.model, testDs, 32);
-  const truth = new Float32Array(test.length * labels.length);
-  test.forEach((it, i) => truth.set(oneHot(labels.indexOf(it.label), labels.length), i * labels.length));
-  const acc = argmaxAccuracy(probs, truth, labels.length);
-  // How many classes the model predicts over the test fold: 1 means it
-  // answers one class for every clip (seen on the small fold-4 subset at the
-  // quick budget), and the accuracy is then that class's share of the fold,
-  // not a measure of skill. Reported so such runs cannot pass for results.
-  const predicted = new Set(argmaxRows(scoreMatrix(test.length, labels.length, probs)));
-  let loss = 0;
-  for (let i = 0; i < test.length; i++) loss -= Math.log(Math.max(1e-15, probs[i * labels.length + labels.indexOf(test[i].label)]));
-  // A second measure, outside the paper's protocol: the same model with its
-  // batch-norm moving averages replaced by the training items' population
-  // statistics (src/train/batchnorm-population.ts explains why: short runs on
-  // small data keep most of the averages' start and collapse to one class).
-  // The training items as stored (NAA copies included, TAA's online image
-  // augmentation not applied).
-  await setPopulationBatchNorm(result.model, trainDs, 32);
-  const populationProbs = (await predictDataset(result.model, testDs, 32)).probs;
-  const accPopulation = argmaxAccuracy(populationProbs, truth, labels.length);
-  result.model.dispose();
-  tf.disposeVariables();
-  const last = result.history[result.history.length - 1];
-  return {
-    metrics: {
-      accuracy: 100 * acc,
-      loss: loss / test.length,
-      trainAccuracy: 100 * last.acc,
-      trainClips: train.length,
-      testClips: test.length,
-      leakedSources: leaked.length,
-      foldsInData: k,
-      distinctPredictions: predicted.size,
-      accuracyPopulationBN: 100 * accPopulation,
-    },
-    scores: {
-      labels,
-      clips: test.map((it, i) => ({ id: it.id, scores: Array.from(probs.subarray(i * labels.length, (i + 1) * labels.length)), truth: Array.from(truth.subarray(i * labels.length, (i + 1) * labels.length)) })),
-    },
-    history: result.history,
-    notes: [
-      `${train.length} training items (${naa ? 'with NAA copies' : 'no offline augmentation'}), ${test.length} test clips, fold ${job.fold} of ${k}`,
-      `source recordings on both sides of the split: ${leaked.length}`,
-      ...(predicted.size === 1 && test.length > 1
-        ? [`the model predicts one class (${labels[[...predicted][0]]}) for all ${test.length} test clips: the accuracy is that class's share of the fold, not skill`]
-        : []),
-    ],
-  };
-}
+const hooks: PaperHooks = {
+  featureSpec,
+  offlineOrder: 'per-clip',
+  copyId: (clip, _ref, i) => `${clip.id}#naa${i}`,
+  split(job, exp, ctx) {
+    const data = locate(ctx);
+    const recs = subset(exp, data);
+    const k = data.official ? 5 : foldCount(recs);
+    if (job.fold > k) throw new InvalidParameterError(`fold ${job.fold} does not exist: ${data.status.detail} gives ${k} folds`);
+    const folds = foldsOf(exp.dataset.protocol, recs, data.official, k);
+    // Augmented copies only for training clips (augmentation after the split);
+    // (c) augments every clip first and splits the expanded set (splitItems).
+    const isTest = (r: Esc50Record) => folds !== null && folds.get(r.id) === job.fold;
+    return {
+      status: data.status,
+      classes: [...new Set(recs.map((r) => r.labels[0]))].sort(),
+      multiLabel: false,
+      train: recs.filter((r) => !isTest(r)).map(clipOf),
+      validation: [],
+      test: recs.filter(isTest).map(clipOf),
+    };
+  },
+  splitItems(items, job, exp, ctx) {
+    if (exp.dataset.protocol !== 'augment-then-random-folds') return null;
+    // (c) augment first, then split the expanded set at random.
+    const f = randomClipFolds(items.map((it) => ({ id: it.id, sourceId: it.clip.sourceId, label: it.clip.labels[0] })), foldsInData(exp, ctx), 'esc-augmented');
+    return { train: items.filter((it) => f.get(it.id) !== job.fold), test: items.filter((it) => f.get(it.id) === job.fold) };
+  },
+  async evaluate(t, ctx) {
+    const { job, split, result } = t;
+    const labels = split.classes;
+    const c = labels.length;
+    const n = t.test.length;
+    const probs = await t.predict(result.model, 32);
+    const truth = new Float32Array(n * c);
+    t.truth.forEach((y, i) => truth.set(y, i * c));
+    const acc = argmaxAccuracy(probs, truth, c);
+    // How many classes the model predicts over the test fold: 1 means it
+    // answers one class for every clip (seen on the small fold-4 subset at the
+    // quick budget), and the accuracy is then that class's share of the fold,
+    // not a measure of skill. Reported so such runs cannot pass for results.
+    const predicted = new Set(argmaxRows(scoreMatrix(n, c, probs)));
+    let loss = 0;
+    for (let i = 0; i < n; i++) loss -= Math.log(Math.max(1e-15, probs[i * c + t.truth[i].indexOf(1)]));
+    // A second measure, outside the paper's protocol: the same model with its
+    // batch-norm moving averages replaced by the training items' population
+    // statistics (src/train/batchnorm-population.ts explains why: short runs on
+    // small data keep most of the averages' start and collapse to one class).
+    // The training items as stored (NAA copies included, TAA's online image
+    // augmentation not applied).
+    await setPopulationBatchNorm(result.model, t.trainSet, 32);
+    const accPopulation = argmaxAccuracy(await t.predict(result.model, 32), truth, c);
+    const last = result.history[result.history.length - 1];
+    const leaked = leakedSources(t.train.map((it) => it.clip), t.test.map((it) => it.clip));
+    const naa = t.exp.augment.offline.length > 0;
+    const k = foldsInData(t.exp, ctx);
+    return {
+      metrics: {
+        accuracy: 100 * acc,
+        loss: loss / n,
+        trainAccuracy: 100 * last.acc,
+        trainClips: t.train.length,
+        testClips: n,
+        leakedSources: leaked.length,
+        foldsInData: k,
+        distinctPredictions: predicted.size,
+        accuracyPopulationBN: 100 * accPopulation,
+      },
+      scores: {
+        labels,
+        clips: t.test.map((it, i) => ({ id: it.id, scores: Array.from(probs.subarray(i * c, (i + 1) * c)), truth: Array.from(truth.subarray(i * c, (i + 1) * c)) })),
+      },
+      history: result.history,
+      notes: [
+        `${t.train.length} training items (${naa ? 'with NAA copies' : 'no offline augmentation'}), ${n} test clips, fold ${job.fold} of ${k}`,
+        `source recordings on both sides of the split: ${leaked.length}`,
+        ...(predicted.size === 1 && n > 1
+          ? [`the model predicts one class (${labels[[...predicted][0]]}) for all ${n} test clips: the accuracy is that class's share of the fold, not skill`]
+          : []),
+      ],
+    };
+  },
+};
 
 function cellText(r: ReportRow | undefined): string {
   if (!r || !r.measured) return 'not run';
@@ -386,7 +327,7 @@ export const pipeline: PaperPipeline = {
       ? `mushtaq2020: no --data-dir and no fetched ESC-50: running the ${budget} budget on the embedded ESC-10 sample (data-manifests/samples/esc10) — a pipeline check, not a reproduction.`
       : `mushtaq2020: data ${d.status.status}: ${d.status.detail} (${d.status.root}).`;
   },
-  runJob,
+  runJob: (job, exp, ctx) => runTrainJob(job, exp, ctx, hooks),
   reportSections,
   reportExtraKeys: ['trainAccuracy', 'leakedSources', 'distinctPredictions', 'accuracyPopulationBN'],
   aggregate(_exp, results: JobResult[]) {
@@ -410,7 +351,6 @@ export const pipeline: PaperPipeline = {
     }
   },
   estimate(exp, ctx) {
-    const size = imageSize(exp);
     // Training clips per fold: (k - 1) / k of the clips at hand (the full
     // dataset when it is not on disk: 400 ESC-10 or 2000 ESC-50 clips).
     let clips = exp.dataset.subset === 'esc10' ? 400 : 2000;
@@ -425,14 +365,8 @@ export const pipeline: PaperPipeline = {
     }
     const clipsPerFold = Math.round((clips * (k - 1)) / k);
     const copies = 1 + exp.augment.offline.length;
-    const mo = exp.model.options as { width?: number };
-    const model = buildMushtaq2020Cnn(variantOf(exp), {
-      height: size.height,
-      widthPx: size.width,
-      channels: 1,
-      nClasses: exp.dataset.subset === 'esc10' ? 10 : 50,
-      ...(mo.width !== undefined ? { width: mo.width } : {}),
-    });
+    const fx = featureExtractor(featureSpec(exp));
+    const model = buildModel(exp.model, fx.inputShape, exp.dataset.subset === 'esc10' ? 10 : 50);
     const flops = forwardFlops(model);
     model.dispose();
     return { samplePasses: clipsPerFold * copies * exp.training.epochs, flopsPerSample: flops };
