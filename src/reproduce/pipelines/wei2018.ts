@@ -40,20 +40,10 @@
  * Online mixing goes through `onlineAugment` (common.ts), which gives
  * `sample_pairing` partners from the whole training set.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { CHIME_HOME_LABELS, loadChimeHomeDevelopment, loadChimeHomeEvaluation } from '../../data/loaders/chime-home.js';
 import type { ClipRecord } from '../../data/loaders/types.js';
-import { FeatureCache, audioFileSha256, defaultLibraryVersion } from '../../data/feature-cache.js';
-import { loadAudio } from '../../audio/load.js';
-import { logMel, resolvePreset } from '../../features/logmel.js';
-import { fixLength } from '../../features/spectral-image.js';
-import { buildWei2018Crnn, type Wei2018CrnnOptions } from '../../models/wei2018-crnn.js';
-import { arrayDataset, type Dataset } from '../../train/batches.js';
-import { onlineAugment, type BatchAugment } from '../../augment/online.js';
-import { fit, predictDataset } from '../../train/fit.js';
 import { evaluateDcase2016, type GroundTruth, type SystemOutput } from '../../metrics/dcase2016-format.js';
 import { nanMean, tableFromFoldEers, varianceE3 } from '../../metrics/tagging.js';
 import { Rng } from '../../util/rng.js';
@@ -64,13 +54,13 @@ import type { DataStatus, JobResult } from '../results.js';
 import { leakedSources } from '../protocols.js';
 import { forwardFlops } from '../flops.js';
 import { fetchedDataset } from './common.js';
-import { getEntry } from '../../augment/catalogue.js';
 import { buildFixture, EMBEDDED_SAMPLE_DIR, readFixtureRecord } from '../../data/stand-ins/index.js';
-import type { BudgetedExperiment, JobContext, JobOutput, PaperPipeline } from './types.js';
+import type { JobContext, PaperPipeline } from './types.js';
+import type { JobClip, PaperHooks } from '../job-types.js';
+import { buildModel, runTrainJob } from '../train-job.js';
+import { featureExtractor } from '../../features/extractors.js';
 
 export const WEI2018_LABELS: readonly string[] = CHIME_HOME_LABELS;
-const SR = 16000;
-const CLIP_SAMPLES = 4 * SR;
 /** The job fold that stands for "test on the evaluation set". */
 export const EVALUATION_FOLD = 0;
 const CV_PROTOCOL = 'dcase2016-5fold-cv';
@@ -172,58 +162,6 @@ function ensureData(ctx: JobContext, budget: BudgetName): ChimeData {
   return { root: info.dir, status: fixtureStatus(ctx) };
 }
 
-// --------------------------------------------------------------- features
-
-interface Item {
-  rec: ClipRecord<number | string>;
-  /** (frames, mels) row-major: the CRNN's (frames, mels, 1) input. */
-  x: Float32Array;
-  y: Float32Array;
-}
-
-function targetsOf(rec: ClipRecord<number | string>): Float32Array {
-  const y = new Float32Array(WEI2018_LABELS.length);
-  WEI2018_LABELS.forEach((l, k) => {
-    if (rec.labels.includes(l)) y[k] = 1;
-  });
-  return y;
-}
-
-/** (nMels, nFrames) row-major -> (nFrames, nMels) row-major, float32. */
-export function melToFrames(data: Float64Array, nMels: number, nFrames: number): Float32Array {
-  const out = new Float32Array(nMels * nFrames);
-  for (let m = 0; m < nMels; m++) {
-    for (let t = 0; t < nFrames; t++) out[t * nMels + m] = data[m * nFrames + t];
-  }
-  return out;
-}
-
-/** The CRNN input of one chunk: 4 s at 16 kHz, log-mel 'wei2018' (124 x 128). */
-export function chunkFeatures(y: Float64Array): { x: Float32Array; nFrames: number; nMels: number } {
-  const mel = logMel(fixLength(y, CLIP_SAMPLES), 'wei2018');
-  return { x: melToFrames(mel.data, mel.nMels, mel.nFrames), nFrames: mel.nFrames, nMels: mel.nMels };
-}
-
-async function itemsOf(recs: readonly ClipRecord<number | string>[], cache: FeatureCache): Promise<{ items: Item[]; nFrames: number; nMels: number }> {
-  const params = { kind: 'wei2018-crnn-input', layout: 'frames-mels', samples: CLIP_SAMPLES, preset: resolvePreset('wei2018') };
-  const items: Item[] = [];
-  let shape: number[] | null = null;
-  for (const rec of recs) {
-    const sha = await audioFileSha256(rec.audioPath);
-    const v = await cache.getOrCompute({ audioSha256: sha, params }, () => {
-      const f = chunkFeatures(loadAudio(rec.audioPath, { sr: SR, mono: true }).channels[0]);
-      return { data: f.x, shape: [f.nFrames, f.nMels] };
-    });
-    if (shape && (v.shape[0] !== shape[0] || v.shape[1] !== shape[1])) {
-      throw new InvalidParameterError(`features of ${rec.audioPath} have shape ${v.shape.join('x')}, others ${shape.join('x')}`);
-    }
-    shape = v.shape;
-    items.push({ rec, x: v.data, y: targetsOf(rec) });
-  }
-  if (!shape) throw new InvalidParameterError('wei2018: no clips');
-  return { items, nFrames: shape[0], nMels: shape[1] };
-}
-
 // ------------------------------------------------------------------ split
 
 /** Hold out `fraction` of the training side's source recordings (at least
@@ -267,19 +205,6 @@ export function splitRecords(
   throw new InvalidParameterError(`wei2018: unknown protocol '${protocol}' (expected ${CV_PROTOCOL} or ${EVAL_PROTOCOL})`);
 }
 
-// ----------------------------------------------------------- augmentation
-
-/** wei2018's online augmentations are the sample-mixing methods of Table 1,
- * which act on whole (frames, mels, 1) inputs: no layout conversion. */
-export function onlineMixing(refs: readonly AugmentRefT[], seed: number): BatchAugment | undefined {
-  for (const r of refs) {
-    if (getEntry(r.name).target !== 'batch') {
-      throw new InvalidParameterError(`wei2018: online augmentation '${r.name}' is not a sample-mixing method`);
-    }
-  }
-  return onlineAugment(refs, seed, { nChannels: 1, nFreq: 1, nTime: 1 }, null);
-}
-
 // ---------------------------------------------------------------- metrics
 
 /** Official-format rows for one test side: system output and ground truth. */
@@ -320,117 +245,63 @@ export function aggregateFolds(results: readonly Pick<JobResult, 'job' | 'metric
 
 // -------------------------------------------------------------------- run
 
-function modelOptions(exp: BudgetedExperiment, nFrames: number, nMels: number, seed?: number): Wei2018CrnnOptions {
-  const o = exp.model.options as Wei2018CrnnOptions;
-  if (exp.model.name !== 'wei2018-crnn') throw new InvalidParameterError(`wei2018: unknown model '${exp.model.name}'`);
-  return { ...o, frames: nFrames, nMels, nClasses: WEI2018_LABELS.length, ...(seed !== undefined ? { seed } : {}) };
-}
+const clipOf = (rec: ClipRecord<number | string>): JobClip => ({ id: rec.id, audioPath: rec.audioPath, sourceId: rec.sourceId, labels: [...rec.labels] });
 
-/** The config's feature block must describe what is computed: preset
- * 'wei2018'; `sr`, `frames`, `nMels`, when given, must match it. */
-function checkFeatureSpec(exp: Experiment, computed?: { nFrames: number; nMels: number }): void {
-  if (exp.features.preset !== 'wei2018') throw new InvalidParameterError(`wei2018: features.preset must be 'wei2018', got '${exp.features.preset}'`);
-  const o = exp.features.options as { sr?: number; frames?: number; nMels?: number };
-  const actual = { sr: SR, frames: computed?.nFrames, nMels: computed?.nMels };
-  for (const k of ['sr', 'frames', 'nMels'] as const) {
-    if (o[k] !== undefined && actual[k] !== undefined && o[k] !== actual[k]) {
-      throw new InvalidParameterError(`wei2018: features.options.${k} is ${o[k]}, but the 'wei2018' preset gives ${actual[k]}`);
+const hooks: PaperHooks = {
+  split(job, exp, ctx) {
+    if (exp.features.preset !== 'wei2018') throw new InvalidParameterError(`wei2018: features.preset must be 'wei2018', got '${exp.features.preset}'`);
+    const data = ensureData(ctx, job.budget);
+    const { trainSide, test } = splitRecords(data.root, exp.dataset.protocol, job.fold);
+    const { train, validation } = holdOutBySource(trainSide, exp.training.validationFraction ?? 0, job.seed, job.fold);
+    return { status: data.status, classes: [...WEI2018_LABELS], multiLabel: true, train: train.map(clipOf), validation: validation.map(clipOf), test: test.map(clipOf) };
+  },
+  async evaluate(t) {
+    const { job, exp, result } = t;
+    const probs = await t.predict(result.model, exp.training.batchSize);
+    const files = t.test.map((it) => basename(it.clip.audioPath));
+    const official = officialRows(files, probs, t.truth);
+    const evaluation = evaluateDcase2016(official.system, official.truth, WEI2018_LABELS);
+    const metrics: Record<string, number> = {};
+    for (const r of evaluation.perLabel) {
+      metrics[eerKey(r.label)] = r.eer;
+      metrics[`positives ${r.label}`] = r.nPositive;
     }
-  }
-}
-
-async function runJob(job: Job, exp: BudgetedExperiment, ctx: JobContext): Promise<JobOutput> {
-  checkFeatureSpec(exp);
-  const data = ensureData(ctx, job.budget);
-  const { trainSide, test } = splitRecords(data.root, exp.dataset.protocol, job.fold);
-  const vf = exp.training.validationFraction ?? 0;
-  const { train, validation } = holdOutBySource(trainSide, vf, job.seed, job.fold);
-  if (exp.training.earlyStopping && validation.length === 0) {
-    throw new InvalidParameterError('wei2018: early stopping needs training.validationFraction > 0 (validation held out from the training folds)');
-  }
-  const cache = new FeatureCache({ dir: join(ctx.workDir, 'feature-cache'), libraryVersion: defaultLibraryVersion(), noCache: ctx.noCache });
-  const tr = await itemsOf(train, cache);
-  const va = validation.length ? await itemsOf(validation, cache) : null;
-  const te = await itemsOf(test, cache);
-  const { nFrames, nMels } = tr;
-  checkFeatureSpec(exp, tr);
-  const xShape = [nFrames, nMels, 1];
-  const ds = (items: Item[]) => arrayDataset(items.map((i) => i.x), items.map((i) => i.y), xShape, items.map((i) => i.rec.sourceId));
-  const trainDs = ds(tr.items);
-  // Resume point for a killed job; keyed by the budgeted config so a changed
-  // config never resumes from another one's weights.
-  const jobCheckpoints = join(ctx.workDir, 'checkpoints', job.budget, job.id);
-  const checkpointDir = join(jobCheckpoints, createHash('sha256').update(JSON.stringify(exp)).digest('hex').slice(0, 12));
-  const result = await fit({
-    workers: ctx.trainWorkers ?? 1,
-    build: () => buildWei2018Crnn(modelOptions(exp, nFrames, nMels, job.seed)),
-    train: trainDs,
-    validation: va ? ds(va.items) : undefined,
-    epochs: exp.training.epochs,
-    batchSize: exp.training.batchSize,
-    loss: 'binaryCrossentropy',
-    optimizer: exp.training.optimizer,
-    framework: exp.framework,
-    schedule: exp.training.schedule,
-    seed: job.seed,
-    augment: onlineMixing(exp.augment.online, job.seed),
-    earlyStopping: exp.training.earlyStopping,
-    checkpointDir,
-    progress: 'none',
-  });
-  const { probs } = await predictDataset(result.model, ds(te.items), exp.training.batchSize);
-  result.model.dispose();
-  tf.disposeVariables();
-  rmSync(jobCheckpoints, { recursive: true, force: true });
-
-  const files = te.items.map((it) => basename(it.rec.audioPath));
-  const official = officialRows(files, probs, te.items.map((it) => it.y));
-  const evaluation = evaluateDcase2016(official.system, official.truth, WEI2018_LABELS);
-  const metrics: Record<string, number> = {};
-  for (const r of evaluation.perLabel) {
-    metrics[eerKey(r.label)] = r.eer;
-    metrics[`positives ${r.label}`] = r.nPositive;
-  }
-  const foldEers = evaluation.perLabel.map((r) => r.eer);
-  metrics.Avg = nanMean(foldEers);
-  metrics.Var = varianceE3(foldEers);
-  const last = result.history[result.history.length - 1];
-  const best = result.bestEpoch ? result.history[result.bestEpoch - 1] : null;
-  Object.assign(metrics, {
-    trainClips: tr.items.length,
-    validationClips: va?.items.length ?? 0,
-    testClips: te.items.length,
-    epochsRun: result.history.length,
-    bestEpoch: result.bestEpoch ?? NaN,
-    bestValLoss: best?.valLoss ?? NaN,
-    trainLoss: last.loss,
-    trainAccuracy: last.acc,
-    leakedSources: leakedSources(train, test).length,
-  });
-  const c = WEI2018_LABELS.length;
-  const nanLabels = evaluation.perLabel.filter((r) => Number.isNaN(r.eer)).map((r) => r.label);
-  return {
-    metrics,
-    scores: {
-      labels: [...WEI2018_LABELS],
-      clips: te.items.map((it, i) => ({
-        id: files[i],
-        scores: Array.from(probs.subarray(i * c, (i + 1) * c)),
-        truth: Array.from(it.y),
-        group: it.rec.sourceId,
-      })),
-    },
-    history: result.history,
-    notes: [
-      `${exp.dataset.protocol}, ${job.fold === EVALUATION_FOLD ? 'test = evaluation set' : `test fold ${job.fold}`}: ` +
-        `${tr.items.length} training, ${va?.items.length ?? 0} validation (held out by source recording), ${te.items.length} test chunks`,
-      `training stopped after ${result.history.length} epoch(s)${result.stoppedEarly ? ' (early stopping)' : ''}; best validation epoch ${result.bestEpoch ?? 'n/a'}`,
-      nanLabels.length ? `EER undefined (NaN) for label(s) ${nanLabels.join(' ')}: no positive or no negative in the test side` : 'every label has positives and negatives in the test side',
-      `source recordings shared by training and test: ${metrics.leakedSources}` +
-        (metrics.leakedSources > 0 ? ' (the official DCASE 2016 folds put 3 of the 58 development segments in two folds)' : ''),
-    ],
-  };
-}
+    const foldEers = evaluation.perLabel.map((r) => r.eer);
+    metrics.Avg = nanMean(foldEers);
+    metrics.Var = varianceE3(foldEers);
+    const last = result.history[result.history.length - 1];
+    const best = result.bestEpoch ? result.history[result.bestEpoch - 1] : null;
+    Object.assign(metrics, {
+      trainClips: t.train.length,
+      validationClips: t.validation.length,
+      testClips: t.test.length,
+      epochsRun: result.history.length,
+      bestEpoch: result.bestEpoch ?? NaN,
+      bestValLoss: best?.valLoss ?? NaN,
+      trainLoss: last.loss,
+      trainAccuracy: last.acc,
+      leakedSources: leakedSources(t.train.map((it) => it.clip), t.test.map((it) => it.clip)).length,
+    });
+    const c = WEI2018_LABELS.length;
+    const nanLabels = evaluation.perLabel.filter((r) => Number.isNaN(r.eer)).map((r) => r.label);
+    return {
+      metrics,
+      scores: {
+        labels: [...WEI2018_LABELS],
+        clips: t.test.map((it, i) => ({ id: files[i], scores: Array.from(probs.subarray(i * c, (i + 1) * c)), truth: Array.from(t.truth[i]), group: it.clip.sourceId })),
+      },
+      history: result.history,
+      notes: [
+        `${exp.dataset.protocol}, ${job.fold === EVALUATION_FOLD ? 'test = evaluation set' : `test fold ${job.fold}`}: ` +
+          `${t.train.length} training, ${t.validation.length} validation (held out by source recording), ${t.test.length} test chunks`,
+        `training stopped after ${result.history.length} epoch(s)${result.stoppedEarly ? ' (early stopping)' : ''}; best validation epoch ${result.bestEpoch ?? 'n/a'}`,
+        nanLabels.length ? `EER undefined (NaN) for label(s) ${nanLabels.join(' ')}: no positive or no negative in the test side` : 'every label has positives and negatives in the test side',
+        `source recordings shared by training and test: ${metrics.leakedSources}` +
+          (metrics.leakedSources > 0 ? ' (the official DCASE 2016 folds put 3 of the 58 development segments in two folds)' : ''),
+      ],
+    };
+  },
+};
 
 // ---------------------------------------------------------------- pipeline
 
@@ -470,7 +341,7 @@ export const pipeline: PaperPipeline = {
     }
     return `wei2018: data ${s.status}: ${s.detail}${s.root ? ` (${s.root})` : ''}.`;
   },
-  runJob,
+  runJob: (job, exp, ctx) => runTrainJob(job, exp, ctx, hooks),
   reportExtraKeys: ['AvgOfficial', 'nanCells'],
   aggregate: (_exp: Experiment, results: JobResult[]) => aggregateFolds(results),
   estimate(exp, ctx) {
@@ -496,7 +367,7 @@ export const pipeline: PaperPipeline = {
     // sooner). Forward-only passes (validation, test) count a third of a
     // training pass.
     const passes = exp.training.epochs * (trainClips + valClips / 3) + testClips / 3;
-    const model = buildWei2018Crnn(modelOptions(exp, 124, 128));
+    const model = buildModel(exp.model, featureExtractor(exp.features).inputShape, WEI2018_LABELS.length);
     const flops = forwardFlops(model);
     model.dispose();
     return { samplePasses: Math.round(passes), flopsPerSample: flops };
