@@ -16,9 +16,10 @@
  * ./pipeline.ts). Waveform transforms act before features are computed and
  * are refused here (they are offline augmentations).
  *
- * The trainer's rows are in the model's layout; `onlineAugment` takes a
- * `RowLayout` that converts a row to the feature-map layout and back (null
- * when the two coincide). Item transforms here keep a row's shape: a
+ * The trainer's rows are in the model's layout; `onlineAugment` converts a
+ * row to the feature-map layout and back by the features' `RowLayout`
+ * (../features/layout.ts: 'image' or 'time-freq-channels'), by a
+ * `RowConversion` of the caller's, or not at all (null). Item transforms here keep a row's shape: a
  * shape-changing per-item transform (hu2020's random crop) is fit's
  * `itemTransform`, applied when the trainer reads an example, before this.
  *
@@ -34,6 +35,7 @@ import { checkBatch, type Batch } from './mix/batch.js';
 import { Pipeline, type StepRecord } from './pipeline.js';
 import type { ParamValue } from './types.js';
 import type { FeatureMap } from '../features/types.js';
+import { featureMapToRow, rowToFeatureMap, type RowLayout } from '../features/layout.js';
 
 /** The training examples as the trainer reads them (structurally, the
  * trainer's `Dataset`): what SamplePairing's partners are drawn from. */
@@ -69,7 +71,7 @@ export interface CatalogueRef {
 }
 
 /** Converts one batch row between the model's layout and the feature-map layout. */
-export interface RowLayout {
+export interface RowConversion {
   toFeatureMap(row: Float32Array): FeatureMap;
   fromFeatureMap(fm: FeatureMap): Float32Array;
 }
@@ -88,8 +90,8 @@ export function datasetPool(ds: ExampleSource): PartnerPool {
 /**
  * The trainer's online augmentation for catalogue references (see the
  * header), or undefined when there are none. `shape` is one row as a
- * feature map; `layout` converts rows to and from it (null: rows already
- * are in that layout). The returned function keeps its state (the built
+ * feature map; `layout` says how a row relates to it (null or 'image': the
+ * values are already in that order). The returned function keeps its state (the built
  * transforms) across calls and fit runs; SamplePairing reads the partner
  * rows from the dataset of the current call.
  */
@@ -97,14 +99,14 @@ export function onlineAugment(
   refs: readonly CatalogueRef[],
   seed: number | string,
   shape: ItemShape,
-  layout: RowLayout | null,
+  layout: RowLayout | RowConversion | null,
 ): BatchAugment | undefined {
   if (refs.length === 0) return undefined;
   const kinds = refs.map((r) => getEntry(r.name).target);
   const waveform = refs.filter((_, i) => kinds[i] === 'waveform').map((r) => r.name);
   if (waveform.length) throw new InvalidParameterError(`online augmentation acts on features; ${waveform.join(', ')} act on waveforms (use augment.offline)`);
   // Rows are converted only when an item transform reads them as feature maps.
-  const convert = kinds.some((k) => k !== 'batch') ? layout : null;
+  const convert = kinds.some((k) => k !== 'batch') ? rowConversion(layout, shape) : null;
   const rowSize = shape.nChannels * shape.nFreq * shape.nTime;
   // The dataset of the current call: SamplePairing's pool reads it.
   let current: ExampleSource | null = null;
@@ -157,6 +159,13 @@ export function onlineAugment(
     }
     return { ...out, x: ox };
   };
+}
+
+/** The conversion for a layout; null when a row already is a feature map's values in order. */
+function rowConversion(layout: RowLayout | RowConversion | null, shape: ItemShape): RowConversion | null {
+  if (layout === null || layout === 'image') return null;
+  if (typeof layout !== 'string') return layout;
+  return { toFeatureMap: (row) => rowToFeatureMap(row, layout, shape), fromFeatureMap: (fm) => featureMapToRow(fm, layout) };
 }
 
 // ------------------------------------------------------- the augmenter

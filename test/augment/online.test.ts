@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/util/rng.js';
 import type { FeatureMap } from '../../src/features/types.js';
-import { OnlineAugmenter, datasetPool, onlineAugment, type CatalogueRef, type ExampleSource, type RowLayout } from '../../src/augment/online.js';
+import { OnlineAugmenter, datasetPool, onlineAugment, type CatalogueRef, type ExampleSource, type RowConversion } from '../../src/augment/online.js';
 import { Pipeline } from '../../src/augment/pipeline.js';
 import { createTransform } from '../../src/augment/catalogue.js';
 import { makeBatch, SamplePairing, type Batch } from '../../src/augment/mix/index.js';
@@ -24,7 +24,7 @@ function fromModel(d: Float32Array): Float32Array {
   for (let c = 0; c < C; c++) for (let f = 0; f < F; f++) for (let t = 0; t < T; t++) out[(c * F + f) * T + t] = d[(t * F + f) * C + c];
   return out;
 }
-const layout: RowLayout = {
+const layout: RowConversion = {
   toFeatureMap: (row) => ({ ...shape, data: fromModel(row) }),
   fromFeatureMap: (fm: FeatureMap) => toModel(fm.data),
 };
@@ -136,5 +136,22 @@ describe('onlineAugment', () => {
     expect(() => crop(batchOf(data.model, [0, 1]), new Rng(0), { epoch: 0, batchIndex: 0, dataset: source(data.model) })).toThrow(
       /rows came out with 50 values, the 2x5x7 layout has 70; a shape-changing item transform \(a crop\) belongs in fit's itemTransform/,
     );
+  });
+});
+
+describe("onlineAugment with the features' row layouts", () => {
+  it("'time-freq-channels' converts like the equivalent RowConversion, and 'image' like null", () => {
+    const data = rows(8, 7);
+    const refs: CatalogueRef[] = [{ name: 'spec_augment', params: { freqMaskParam: 2, timeMaskParam: 3 } }, { name: 'sample_pairing', p: 0.5 }];
+    const named = onlineAugment(refs, 3, shape, 'time-freq-channels')!;
+    const own = onlineAugment(refs, 3, shape, layout)!;
+    const image = onlineAugment(refs, 3, shape, 'image')!;
+    const none = onlineAugment(refs, 3, shape, null)!;
+    for (const epoch of [0, 1, 2]) {
+      const ctx = { epoch, batchIndex: 1, dataset: source(data.model) };
+      const batch = batchOf(data.model, [epoch, 4, 6, 1]);
+      expect(same(named(batch, new Rng(0), ctx).x, own(batch, new Rng(0), ctx).x)).toBe(true);
+      expect(same(image(batch, new Rng(0), ctx).x, none(batch, new Rng(0), ctx).x)).toBe(true);
+    }
   });
 });
