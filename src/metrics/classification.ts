@@ -245,3 +245,17 @@ export function weightedGroupAverage(groupAccuracies: readonly number[], groupCo
 
 /** Clip counts of the hu2020 device groups in the TAU 2020 fold-1 evaluate set (330 per device). */
 export const TAU2020_FOLD1_EVALUATE_GROUP_COUNTS: readonly number[] = [330, 660, 990, 990];
+
+/**
+ * hu2020's Table 1 columns of one score matrix: accuracy (%) per device
+ * group (A, B & C, S1-S3, S4-S6, keyed by group name), the log loss
+ * ('val loss') and the overall accuracy (%, 'Avg').
+ */
+export function deviceGroupMetrics(truth: ArrayLike<number>, probs: ScoreMatrix, devices: readonly string[]): Record<string, number> {
+  const rep = accuracyByDeviceGroup(truth, argmaxRows(probs), devices);
+  const out: Record<string, number> = {};
+  for (const g of rep.groups) out[g.name] = 100 * g.accuracy;
+  out['val loss'] = logLoss(truth, probs);
+  out.Avg = 100 * rep.overall;
+  return out;
+}

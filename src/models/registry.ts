@@ -50,6 +50,8 @@ export interface RegistryBuildOptions extends CommonBuildOptions {
   channels?: number;
   /** Output classes. */
   nClasses?: number;
+  /** MobileNet's width multiplier (hu2020-mobnet only). */
+  alpha?: number;
 }
 
 export interface ModelEntry {
@@ -61,6 +63,8 @@ export interface ModelEntry {
   source: string;
   inputShape: [number, number, number];
   layout: 'time-freq-channels' | 'image-height-width-channels';
+  /** Fully convolutional with global pooling: built for any number of frames (trained on crops, evaluated on whole clips). */
+  anyLength?: boolean;
   nClasses: number;
   output: 'sigmoid' | 'softmax';
   loss: 'binaryCrossentropy' | 'categoricalCrossentropy';
@@ -106,6 +110,7 @@ const task1a = (e: Omit<ModelEntry, 'paper' | 'inputShape' | 'layout' | 'output'
   paper: 'hu2020',
   inputShape: [423, 128, 3],
   layout: 'time-freq-channels',
+  anyLength: true,
   output: 'softmax',
   loss: 'categoricalCrossentropy',
   batchSize: 32,
@@ -231,6 +236,7 @@ const ENTRIES: ModelEntry[] = [
     source: 'MihawkHu/DCASE2020_task1 task1b/train/mobnet.py + train_mobnet.py',
     inputShape: [461, 128, 6],
     layout: 'time-freq-channels',
+    anyLength: true,
     nClasses: 3,
     output: 'softmax',
     loss: 'categoricalCrossentropy',
@@ -238,7 +244,7 @@ const ENTRIES: ModelEntry[] = [
     epochs: 500,
     optimizer: huSgd(0, HU_RESTARTS_7),
     training: { ...TASK1B_TRAINING, weightDecay: 1e-3 },
-    build: (o = {}) => buildHu2020Mobnet(audio(o)),
+    build: (o = {}) => buildHu2020Mobnet({ ...audio(o), ...(o.alpha !== undefined ? { alpha: o.alpha } : {}) }),
   },
   ...(['paper', 'v1', 'v2'] as const).map(
     (variant): ModelEntry => ({
@@ -251,6 +257,7 @@ const ENTRIES: ModelEntry[] = [
           : 'not defined by the paper or code; filters chosen from Table 2 sizes (src/models/hu2020-small-fcnn.ts)',
       inputShape: [461, 128, 6],
       layout: 'time-freq-channels',
+      anyLength: true,
     nClasses: 3,
       output: 'softmax',
       loss: 'categoricalCrossentropy',

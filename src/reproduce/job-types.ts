@@ -78,6 +78,8 @@ export interface PaperHooks {
   evaluate(t: TrainedJob, ctx: JobContext): Promise<JobOutput>;
   /** The features section as the extractor should read it (default: the config's). */
   featureSpec?(exp: BudgetedExperiment): FeatureSpec;
+  /** The online augmentations as run (default: the config's). */
+  onlineRefs?(exp: BudgetedExperiment): AugmentRefT[];
   /** Whether an offline method applies to a training clip (default: every clip). */
   offlineApplies?(ref: AugmentRefT, clip: JobClip): boolean;
   /** Training list order: 'per-clip' (each clip then its copies) or 'per-method' (originals, then each method's copies; default). */

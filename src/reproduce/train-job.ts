@@ -220,7 +220,7 @@ export function buildModel(model: BudgetedExperiment['model'], inputShape: reado
   const image = entry.layout === 'image-height-width-channels';
   return entry.build({
     ...(o as object),
-    frames: image ? inputShape[1] : (inputShape[0] ?? null),
+    frames: image ? inputShape[1] : entry.anyLength ? null : inputShape[0],
     nMels: image ? inputShape[0] : inputShape[1],
     channels: inputShape[2],
     nClasses,
@@ -256,7 +256,7 @@ export async function runTrainJob(job: Job, exp: BudgetedExperiment, ctx: JobCon
   if (exp.kind !== 'train') throw new InvalidParameterError(`${exp.id} is a ${exp.kind} row and has no jobs`);
   const fx = featureExtractor(hooks.featureSpec ? hooks.featureSpec(exp) : exp.features);
   const split = await hooks.split(job, exp, ctx);
-  const online = exp.augment.online;
+  const online = hooks.onlineRefs ? hooks.onlineRefs(exp) : exp.augment.online;
   hooks.checkOnline?.(online, exp);
   const crop = cropOf(online, fx);
   const t0 = Date.now();
