@@ -35,6 +35,8 @@ export interface JobSplit {
   train: JobClip[];
   validation: JobClip[];
   test: JobClip[];
+  /** Folds the data gives (fold-based data). */
+  folds?: number;
 }
 
 /** One row of a training or test set (an original clip or an offline copy). */
@@ -72,10 +74,10 @@ export interface TrainedJob {
 }
 
 export interface PaperHooks {
-  /** The job's clips (data location, protocol, validation hold-out). */
-  split(job: Job, exp: BudgetedExperiment, ctx: JobContext): JobSplit | Promise<JobSplit>;
-  /** Metrics, per-clip scores and notes of the trained model. */
-  evaluate(t: TrainedJob, ctx: JobContext): Promise<JobOutput>;
+  /** The job's clips (data location, protocol, validation hold-out); default: default-hooks.ts foldSplit. */
+  split?(job: Job, exp: BudgetedExperiment, ctx: JobContext): JobSplit | Promise<JobSplit>;
+  /** Metrics, per-clip scores and notes of the trained model; default: default-hooks.ts classificationEvaluate. */
+  evaluate?(t: TrainedJob, ctx: JobContext): Promise<JobOutput>;
   /** The features section as the extractor should read it (default: the config's). */
   featureSpec?(exp: BudgetedExperiment): FeatureSpec;
   /** The online augmentations as run (default: the config's). */

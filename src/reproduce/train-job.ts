@@ -54,6 +54,7 @@ import type { AugmentRefT } from './experiment-schema.js';
 import type { Job } from './experiments.js';
 import type { BudgetedExperiment, JobContext, JobOutput } from './pipelines/types.js';
 import type { JobClip, JobItem, JobSplit, PaperHooks, TrainedJob } from './job-types.js';
+import { augmentedSplit, classificationEvaluate, foldSplit } from './default-hooks.js';
 
 /** Seed of the offline augmented copies, shared by every run seed. */
 export const OFFLINE_SEED = 0;
@@ -252,17 +253,17 @@ function removeRunDir(dir: string, top: string): void {
 }
 
 /** Run one training job of an experiment through the generic path and the paper's hooks. */
-export async function runTrainJob(job: Job, exp: BudgetedExperiment, ctx: JobContext, hooks: PaperHooks): Promise<JobOutput> {
+export async function runTrainJob(job: Job, exp: BudgetedExperiment, ctx: JobContext, hooks: PaperHooks = {}): Promise<JobOutput> {
   if (exp.kind !== 'train') throw new InvalidParameterError(`${exp.id} is a ${exp.kind} row and has no jobs`);
   const fx = featureExtractor(hooks.featureSpec ? hooks.featureSpec(exp) : exp.features);
-  const split = await hooks.split(job, exp, ctx);
+  const split = await (hooks.split ?? foldSplit)(job, exp, ctx);
   const online = hooks.onlineRefs ? hooks.onlineRefs(exp) : exp.augment.online;
   hooks.checkOnline?.(online, exp);
   const crop = cropOf(online, fx);
   const t0 = Date.now();
   const built = await buildItems(split, exp, fx, hooks, ctx);
   ctx.log(`${job.id}: features of ${split.train.length} + ${built.derived} training and ${built.test.length} test clips in ${((Date.now() - t0) / 1000).toFixed(1)} s (${built.store.inMemory ? 'in memory' : 'read from the feature cache'})`);
-  const moved = hooks.splitItems?.(built.train, job, exp, ctx);
+  const moved = (hooks.splitItems ?? augmentedSplit)(built.train, job, exp, ctx);
   if (moved) {
     built.train = moved.train;
     built.test = [...built.test, ...moved.test];
@@ -335,7 +336,7 @@ export async function runTrainJob(job: Job, exp: BudgetedExperiment, ctx: JobCon
     predict: async (model, batch) => (await predictDataset(model, testSet, batch)).probs,
   };
   try {
-    return await hooks.evaluate(trained, ctx);
+    return await (hooks.evaluate ?? classificationEvaluate)(trained, ctx);
   } finally {
     result.model.dispose();
     tf.disposeVariables();

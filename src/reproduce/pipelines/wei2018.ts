@@ -51,7 +51,7 @@ import { InvalidParameterError } from '../../util/errors.js';
 import type { AugmentRefT, BudgetName, Experiment } from '../experiment-schema.js';
 import type { Job } from '../experiments.js';
 import type { DataStatus, JobResult } from '../results.js';
-import { leakedSources } from '../protocols.js';
+import { holdOutBySource, leakedSources } from '../protocols.js';
 import { forwardFlops } from '../flops.js';
 import { fetchedDataset } from './common.js';
 import { buildFixture, EMBEDDED_SAMPLE_DIR, readFixtureRecord } from '../../data/stand-ins/index.js';
@@ -164,26 +164,6 @@ function ensureData(ctx: JobContext, budget: BudgetName): ChimeData {
 
 // ------------------------------------------------------------------ split
 
-/** Hold out `fraction` of the training side's source recordings (at least
- * one, and at least one left for training), seeded by (seed, fold). */
-export function holdOutBySource<R extends { sourceId: string }>(
-  trainSide: readonly R[],
-  fraction: number,
-  seed: number,
-  fold: number,
-): { train: R[]; validation: R[] } {
-  if (!(fraction > 0)) return { train: [...trainSide], validation: [] };
-  const sources = [...new Set(trainSide.map((r) => r.sourceId))].sort();
-  if (sources.length < 2) {
-    throw new InvalidParameterError(`validation: the training folds have ${sources.length} source recording(s); at least 2 are needed to hold one out`);
-  }
-  const rng = new Rng(`wei2018-validation|${seed}|${fold}`);
-  rng.shuffle(sources);
-  const nVal = Math.min(sources.length - 1, Math.max(1, Math.round(fraction * sources.length)));
-  const held = new Set(sources.slice(0, nVal));
-  return { train: trainSide.filter((r) => !held.has(r.sourceId)), validation: trainSide.filter((r) => held.has(r.sourceId)) };
-}
-
 /** Test side and training side of a job under the experiment's protocol. */
 export function splitRecords(
   root: string,
@@ -252,7 +232,7 @@ const hooks: PaperHooks = {
     if (exp.features.preset !== 'wei2018') throw new InvalidParameterError(`wei2018: features.preset must be 'wei2018', got '${exp.features.preset}'`);
     const data = ensureData(ctx, job.budget);
     const { trainSide, test } = splitRecords(data.root, exp.dataset.protocol, job.fold);
-    const { train, validation } = holdOutBySource(trainSide, exp.training.validationFraction ?? 0, job.seed, job.fold);
+    const { train, validation } = holdOutBySource(trainSide, exp.training.validationFraction ?? 0, job.seed, job.fold, 'wei2018-validation');
     return { status: data.status, classes: [...WEI2018_LABELS], multiLabel: true, train: train.map(clipOf), validation: validation.map(clipOf), test: test.map(clipOf) };
   },
   async evaluate(t) {
