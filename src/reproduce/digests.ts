@@ -84,7 +84,7 @@ export function normaliseReport(file: string, text: string, paths: PathNames): s
     delete r.codeVersions;
     return normalisePaths(canonicalJson(r), paths);
   }
-  const out = text.replace(/Code: (?:[0-9a-f]+(?:[+-]dirty)?|unknown)\. Generated [0-9T:.\-Z]+\./g, 'Code: <code>. Generated <time>.');
+  const out = text.replace(/Code: [0-9a-z+, -]+\. Generated [0-9T:.\-Z]+\./g, 'Code: <code>. Generated <time>.');
   return normalisePaths(out, paths);
 }
 

@@ -1,60 +1,48 @@
 /**
- * wei2018 pipeline: domestic audio tagging on CHiME-Home (DCASE 2016 task 4)
+ * wei2018 hook: domestic audio tagging on CHiME-Home (DCASE 2016 task 4)
  * with the CRNN of src/models/wei2018-crnn.ts and the sample-mixing
  * augmentations of Table 1 (mixup, SamplePairing, mixup_lp, extrapolation),
  * scored with the official per-label EER.
  *
- * Data, in order of preference: --data-dir (a CHiME-Home root `chime_home/`,
- * or a data root holding a fetched `chime-home`), a download fetched into
- * the data root; else, for the smoke budget only, the CHiME-Home-like
- * fixture (the embedded ESC-10 sample's real clips, data-manifests/samples/
- * esc10 at 22.05 kHz, resampled to 16 kHz and mixed in the exact CHiME-Home
- * layout) built into the work directory and reported as 'fixture'; a
- * fixture built from a real ESC-50 copy can be given with --data-dir.
- * Without any of these the rows are blocked, with the reason.
+ * The generic job runner (../train-job.ts) does the rest: CHiME-Home from
+ * the data sources (src/data/sources/chime-home.ts: --data-dir, a fetched
+ * download, else for the smoke budget only a CHiME-Home-like stand-in built
+ * from the embedded ESC-10 sample, status 'fixture'), the 'wei2018' log-mel
+ * features (src/features/extractors.ts: 4 s at 16 kHz by fix_length,
+ * 124 x 128, not standardised: the paper mentions no normalisation and the
+ * model starts with conv + BatchNorm), online mixing with SamplePairing
+ * partners from the whole training set (src/augment/online.ts), early
+ * stopping on validation, a per-job checkpoint so a killed job resumes.
  *
- * Protocols (dataset.protocol; a job's fold is protocol-specific):
- * - 'dcase2016-5fold-cv' (default, section 4.2): test fold = job.fold (1-5,
- *   the official folds); training = the four other folds;
- * - 'dcase2016-evaluation-set' (Table 1's caption): job.fold 0; training =
- *   all five development folds, test = the 816 refined evaluation chunks.
- * Validation (early stopping) is `training.validationFraction` of the
- * training side's source recordings (segments), drawn with a generator
- * seeded by (seed, fold): never from the test side.
- *
- * Per job: per-label EER of the test side, computed through the official
- * file format (`<file>,<label>,<score>` rows against the majority-vote
- * truth, src/metrics/dcase2016-format.ts), NaN where the test side has no
- * positive (or no negative) of a label; the raw per-clip scores are kept in
- * the result. `aggregate` turns one seed's folds into Table 1's columns
- * (src/metrics/tagging.ts): c..o = mean over folds ignoring NaN, Avg = mean
- * of the 7 class EERs, AvgOfficial = the official fold x label mean, Var =
- * sample variance of the class EERs in 1e-3.
- *
- * Choices: features are not standardised (the paper mentions no
- * normalisation; the model starts with conv + BatchNorm); clips are brought
- * to exactly 4 s by fix_length; a training checkpoint is kept per job in the
- * work directory (keyed by the budgeted config) so a killed full-budget job
- * resumes, and removed when the job finishes.
- *
- * Online mixing goes through `onlineAugment` (common.ts), which gives
- * `sample_pairing` partners from the whole training set.
+ * What is wei2018's own:
+ * - protocols (dataset.protocol; a job's fold is protocol-specific):
+ *   'dcase2016-5fold-cv' (section 4.2): test fold = job.fold (1-5, the
+ *   official folds), training = the four others; 'dcase2016-evaluation-set'
+ *   (Table 1's caption): job.fold 0, training = all five development folds,
+ *   test = the 816 refined evaluation chunks. Validation (early stopping) is
+ *   `training.validationFraction` of the training side's source recordings
+ *   (segments), drawn with Rng(`wei2018-validation|<seed>|<fold>`): never
+ *   from the test side;
+ * - per job: per-label EER of the test side through the official file
+ *   format (`<file>,<label>,<score>` rows against the majority-vote truth,
+ *   src/metrics/dcase2016-format.ts), NaN where the test side has no
+ *   positive (or no negative) of a label; `aggregate` turns one seed's folds
+ *   into Table 1's columns (src/metrics/tagging.ts): c..o = mean over folds
+ *   ignoring NaN, Avg = mean of the 7 class EERs, AvgOfficial = the official
+ *   fold x label mean, Var = sample variance of the class EERs in 1e-3.
  */
-import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { CHIME_HOME_LABELS, loadChimeHomeDevelopment, loadChimeHomeEvaluation } from '../../data/loaders/chime-home.js';
+import { basename } from 'node:path';
+import { CHIME_HOME_LABELS } from '../../data/loaders/chime-home.js';
+import { loadDataset, locateDataset, type LoadedDataset } from '../../data/sources/index.js';
+import { CHIME_STAND_IN, NO_CHIME_HOME } from '../../data/sources/chime-home.js';
 import type { ClipRecord } from '../../data/loaders/types.js';
 import { evaluateDcase2016, type GroundTruth, type SystemOutput } from '../../metrics/dcase2016-format.js';
 import { nanMean, tableFromFoldEers, varianceE3 } from '../../metrics/tagging.js';
-import { Rng } from '../../util/rng.js';
 import { InvalidParameterError } from '../../util/errors.js';
-import type { AugmentRefT, BudgetName, Experiment } from '../experiment-schema.js';
-import type { Job } from '../experiments.js';
-import type { DataStatus, JobResult } from '../results.js';
+import type { BudgetName, Experiment } from '../experiment-schema.js';
+import type { JobResult } from '../results.js';
 import { holdOutBySource, leakedSources } from '../protocols.js';
 import { forwardFlops } from '../flops.js';
-import { fetchedDataset } from './common.js';
-import { buildFixture, EMBEDDED_SAMPLE_DIR, readFixtureRecord } from '../../data/stand-ins/index.js';
 import type { JobContext, PaperPipeline } from './types.js';
 import type { JobClip, PaperHooks } from '../job-types.js';
 import { buildModel, runTrainJob } from '../train-job.js';
@@ -69,118 +57,25 @@ const EVAL_PROTOCOL = 'dcase2016-evaluation-set';
 const DEV_CHUNKS = 1946;
 const EVAL_CHUNKS = 816;
 
-/** The smoke fixture's source clips: the embedded ESC-10 sample (in the repository, so a fresh clone has them). */
-export const FIXTURE_SOURCE_DIR = EMBEDDED_SAMPLE_DIR;
-/** The smoke fixture: 16 chunks per development fold and 16 evaluation
- * chunks (>= 7, so every tag occurs in every fold). */
-export const SMOKE_FIXTURE = { seed: 2018, size: 16 } as const;
-
-// ------------------------------------------------------------------- data
-
-interface ChimeData {
-  root: string;
-  status: DataStatus;
-}
-
-const DEV_LIST = 'development_chunks_refined_crossval_dcase2016.csv';
-
-function isChimeRoot(root: string): boolean {
-  return existsSync(join(root, DEV_LIST)) && existsSync(join(root, 'chunks'));
-}
-
-/** CHiME-Home given or fetched: --data-dir (a dataset root, a data root with
- * a fetched chime-home, or a built chime-home-like fixture, reported as
- * such), else a fetched download in the default data root. */
-function realData(ctx: JobContext): ChimeData | null {
-  if (ctx.dataDir) {
-    const fetched = fetchedDataset('chime-home', ctx.dataDir);
-    if (fetched && isChimeRoot(fetched.root)) return fetched;
-    for (const root of [ctx.dataDir, join(ctx.dataDir, 'chime_home')]) {
-      if (isChimeRoot(root) && readFixtureRecord(root)?.fixture === 'chime-home-like') {
-        return {
-          root,
-          status: { dataset: 'chime-home', status: 'fixture', root, detail: 'a CHiME-Home-like fixture (ESC-50 clips) given with --data-dir, not CHiME-Home' },
-        };
-      }
-      if (isChimeRoot(root)) {
-        return {
-          root,
-          status: {
-            dataset: 'chime-home',
-            status: 'unverified',
-            root,
-            detail: 'a CHiME-Home directory given with --data-dir, not checked against the manifest',
-          },
-        };
-      }
-    }
-    throw new InvalidParameterError(
-      `--data-dir ${ctx.dataDir}: no CHiME-Home found (expected ${DEV_LIST} and chunks/ in it or in chime_home/, or a data root with chime-home/)`,
-    );
-  }
-  const fetched = fetchedDataset('chime-home');
-  return fetched && isChimeRoot(fetched.root) ? fetched : null;
-}
-
-function fixtureRoot(ctx: JobContext): string {
-  return join(ctx.workDir, 'fixtures', 'wei2018-chime-home-like');
-}
-
-function fixtureStatus(ctx: JobContext): DataStatus {
-  return {
-    dataset: 'chime-home',
-    status: 'fixture',
-    root: fixtureRoot(ctx),
-    detail:
-      `CHiME-Home-like fixture (seed ${SMOKE_FIXTURE.seed}, ${SMOKE_FIXTURE.size} chunks per fold): the embedded ESC-10 sample's clips ` +
-      `(data-manifests/samples/esc10, 22.05 kHz, resampled to 16 kHz) in the CHiME-Home layout, not CHiME-Home`,
-  };
-}
-
-const NO_DATA =
-  "CHiME-Home is not on disk (fetch it with 'audio-aug-lab data fetch chime-home' or give its chime_home/ directory with --data-dir)";
-
-/** Where a job's data comes from, or why there is none. No side effects. */
-function locate(ctx: JobContext, budget: BudgetName): { kind: 'real'; data: ChimeData } | { kind: 'fixture' } {
-  const real = realData(ctx);
-  if (real) return { kind: 'real', data: real };
-  if (budget !== 'smoke') throw new InvalidParameterError(`${NO_DATA}; the ${budget} budget needs the real dataset`);
-  if (!existsSync(join(FIXTURE_SOURCE_DIR, 'audio'))) {
-    throw new InvalidParameterError(`${NO_DATA}, and the smoke fixture's source clips are missing too (${FIXTURE_SOURCE_DIR})`);
-  }
-  return { kind: 'fixture' };
-}
-
-/** The data root for a job: real data, or the fixture (built on first use
- * and reused afterwards; src/data/stand-ins/fixture-dir.ts builds it in a
- * temporary directory and renames it into place). */
-function ensureData(ctx: JobContext, budget: BudgetName): ChimeData {
-  const where = locate(ctx, budget);
-  if (where.kind === 'real') return where.data;
-  const info = buildFixture('chime-home-like', fixtureRoot(ctx), { ...SMOKE_FIXTURE, esc50Dir: FIXTURE_SOURCE_DIR });
-  if (!info.reused) ctx.log(`wei2018: built the CHiME-Home-like fixture (seed ${SMOKE_FIXTURE.seed}, ${SMOKE_FIXTURE.size} chunks per fold) in ${info.dir}`);
-  return { root: info.dir, status: fixtureStatus(ctx) };
-}
 
 // ------------------------------------------------------------------ split
 
+type ChimeRecord = ClipRecord<number | string>;
+
 /** Test side and training side of a job under the experiment's protocol. */
-export function splitRecords(
-  root: string,
-  protocol: string,
-  fold: number,
-): { trainSide: ClipRecord<number | string>[]; test: ClipRecord<number | string>[] } {
-  const dev = loadChimeHomeDevelopment({ root });
+export function splitRecords(data: Pick<LoadedDataset, 'root' | 'clips' | 'lists'>, protocol: string, fold: number): { trainSide: ChimeRecord[]; test: ChimeRecord[] } {
+  const dev = data.clips;
   if (protocol === CV_PROTOCOL) {
-    const folds = [...new Set(dev.map((r) => r.fold))].sort((a, b) => a - b);
-    if (!folds.includes(fold)) throw new InvalidParameterError(`wei2018: fold ${fold} is not one of the development folds ${folds.join(', ')} (${root})`);
+    const folds = [...new Set(dev.map((r) => r.fold))].sort((a, b) => Number(a) - Number(b));
+    if (!folds.includes(fold)) throw new InvalidParameterError(`wei2018: fold ${fold} is not one of the development folds ${folds.join(', ')} (${data.root})`);
     return { trainSide: dev.filter((r) => r.fold !== fold), test: dev.filter((r) => r.fold === fold) };
   }
   if (protocol === EVAL_PROTOCOL) {
     if (fold !== EVALUATION_FOLD) {
       throw new InvalidParameterError(`wei2018: protocol ${EVAL_PROTOCOL} has one job fold, ${EVALUATION_FOLD} (the evaluation set), got ${fold}`);
     }
-    return { trainSide: dev, test: loadChimeHomeEvaluation({ root }) };
+    if (!data.lists.evaluation) throw new InvalidParameterError(`wei2018: no evaluation list under ${data.root}`);
+    return { trainSide: dev, test: data.lists.evaluation };
   }
   throw new InvalidParameterError(`wei2018: unknown protocol '${protocol}' (expected ${CV_PROTOCOL} or ${EVAL_PROTOCOL})`);
 }
@@ -230,8 +125,8 @@ const clipOf = (rec: ClipRecord<number | string>): JobClip => ({ id: rec.id, aud
 const hooks: PaperHooks = {
   split(job, exp, ctx) {
     if (exp.features.preset !== 'wei2018') throw new InvalidParameterError(`wei2018: features.preset must be 'wei2018', got '${exp.features.preset}'`);
-    const data = ensureData(ctx, job.budget);
-    const { trainSide, test } = splitRecords(data.root, exp.dataset.protocol, job.fold);
+    const data = loadDataset('chime-home', { ...ctx, budget: job.budget });
+    const { trainSide, test } = splitRecords(data, exp.dataset.protocol, job.fold);
     const { train, validation } = holdOutBySource(trainSide, exp.training.validationFraction ?? 0, job.seed, job.fold, 'wei2018-validation');
     return { status: data.status, classes: [...WEI2018_LABELS], multiLabel: true, train: train.map(clipOf), validation: validation.map(clipOf), test: test.map(clipOf) };
   },
@@ -285,39 +180,24 @@ const hooks: PaperHooks = {
 
 // ---------------------------------------------------------------- pipeline
 
-function status(ctx: JobContext): DataStatus {
-  let real: ChimeData | null = null;
-  try {
-    real = realData(ctx);
-  } catch (e) {
-    return { dataset: 'chime-home', status: 'unverified', root: ctx.dataDir ?? '', detail: (e as Error).message };
-  }
-  if (real) return real.status;
-  if (existsSync(join(FIXTURE_SOURCE_DIR, 'audio'))) return fixtureStatus(ctx);
-  return { dataset: 'chime-home', status: 'unverified', root: '', detail: NO_DATA };
-}
+const located = (ctx: JobContext, budget: BudgetName) => locateDataset('chime-home', { ...ctx, budget });
 
 export const pipeline: PaperPipeline = {
   paper: 'wei2018',
-  dataStatus: (_exp, ctx) => status(ctx),
+  dataStatus: (_exp, ctx) => located(ctx, 'smoke').status,
   blocker(exp, ctx, budget) {
     if (exp.dataset.id !== 'chime-home') return `needs the ${exp.dataset.id} dataset; the wei2018 pipeline reads CHiME-Home`;
-    try {
-      locate(ctx, budget);
-      return null;
-    } catch (e) {
-      return (e as Error).message;
-    }
+    return located(ctx, budget).blocker;
   },
   defaultBudget(ctx): BudgetName {
-    return status(ctx).status === 'verified' ? 'quick' : 'smoke';
+    return located(ctx, 'quick').status.status === 'verified' ? 'quick' : 'smoke';
   },
   describeData(ctx, budget) {
-    const s = status(ctx);
+    const s = located(ctx, budget).status;
     if (s.status === 'fixture') {
       return budget === 'smoke'
         ? `wei2018: no --data-dir and no fetched CHiME-Home: running the smoke budget on the CHiME-Home-like fixture built from the embedded ESC-10 sample (${s.root}) — a pipeline check, not a reproduction.`
-        : `wei2018: ${NO_DATA}; the ${budget} budget cannot run (only smoke runs on the fixture).`;
+        : `wei2018: ${NO_CHIME_HOME}; the ${budget} budget cannot run (only smoke runs on the fixture).`;
     }
     return `wei2018: data ${s.status}: ${s.detail}${s.root ? ` (${s.root})` : ''}.`;
   },
@@ -329,13 +209,9 @@ export const pipeline: PaperPipeline = {
     // the real dataset's (1946 development, 816 evaluation chunks).
     let dev = DEV_CHUNKS;
     let evl = EVAL_CHUNKS;
-    try {
-      if (locate(ctx, exp.budget).kind === 'fixture') {
-        dev = 5 * SMOKE_FIXTURE.size;
-        evl = SMOKE_FIXTURE.size;
-      }
-    } catch {
-      /* no data: estimate for the real dataset */
+    if (located(ctx, exp.budget).origin === 'stand-in') {
+      dev = 5 * CHIME_STAND_IN.size;
+      evl = CHIME_STAND_IN.size;
     }
     const vf = exp.training.validationFraction ?? 0;
     const cv = exp.dataset.protocol === CV_PROTOCOL;
