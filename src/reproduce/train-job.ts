@@ -21,13 +21,14 @@
  *   (src/augment/waveform/spectrum-correction-plan.ts).
  * - Keras-epoch semantics of mixup with pairing 'halves' (2 x batch drawn
  *   per step): src/train/epochs.ts.
- * - `random_crop` online: drawn when the trainer reads an example, per
- *   (seed, trainer epoch, index), before the other item transforms.
+ * - `random_crop` online: fit's per-item transform (it changes the input
+ *   length), drawn when the trainer reads an example, per (seed, trainer
+ *   epoch, index), before the other item transforms.
  * - A checkpoint per job in the work directory (keyed by the budgeted
  *   config) so a killed job resumes; removed when the job finishes.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadAudio } from '../audio/load.js';
@@ -44,7 +45,7 @@ import { featureMapToRow, rowToFeatureMap } from '../features/layout.js';
 import { FeatureCache, defaultLibraryVersion } from '../data/feature-cache.js';
 import { FeatureStore, fileSha256 } from '../data/feature-store.js';
 import { getModelEntry } from '../models/registry.js';
-import type { Dataset } from '../train/batches.js';
+import type { Dataset, ItemTransform } from '../train/batches.js';
 import { fit, predictDataset, type FitResult } from '../train/fit.js';
 import { passesPerEpoch, scheduleInPasses } from '../train/epochs.js';
 import { onlineAugment } from '../augment/online.js';
@@ -171,36 +172,39 @@ async function buildItems(split: JobSplit, exp: BudgetedExperiment, fx: FeatureE
   return { store, train, test, validation, derived: derivedCount };
 }
 
-/** A training set read from the store; `random_crop` drawn per (seed, trainer epoch, index) when an example is read. */
+/** Rows of the store as a dataset (in the models' layout, as stored). */
 class StoreDataset implements Dataset {
   readonly size: number;
   readonly xShape: number[];
   readonly yDim: number;
-  /** The trainer's current epoch, advanced by onEpochEnd (the crop's draw depends on it). */
-  pass = 0;
 
   constructor(
     private readonly store: FeatureStore,
     private readonly items: readonly JobItem[],
     private readonly ys: readonly Float32Array[],
-    private readonly fx: FeatureExtractor,
-    private readonly crop: { transform: Transform<FeatureMap, unknown>; length: number; seed: number } | null,
+    fx: FeatureExtractor,
   ) {
     this.size = items.length;
-    this.xShape = crop ? [crop.length, fx.inputShape[1], fx.inputShape[2]] : [...fx.inputShape];
+    this.xShape = [...fx.inputShape];
     this.yDim = ys[0]?.length ?? 0;
   }
 
   get(i: number) {
     const it = this.items[i];
-    let x = this.store.get(it.slot);
-    if (this.crop) {
-      const fm = rowToFeatureMap(x, this.fx.layout, this.fx.map);
-      const rng = new Rng(`crop|${this.crop.seed}|${this.pass}|${i}`);
-      x = featureMapToRow(this.crop.transform.apply(fm, this.crop.transform.draw(rng, fm)) as FeatureMap, this.fx.layout);
-    }
-    return { x, y: this.ys[i], sourceId: it.clip.sourceId };
+    return { x: this.store.get(it.slot), y: this.ys[i], sourceId: it.clip.sourceId };
   }
+}
+
+/** The online `random_crop` as fit's per-item transform: drawn when the trainer reads an example, per (seed, trainer epoch, index), before the other item transforms. */
+function cropTransform(crop: { transform: Transform<FeatureMap, unknown>; length: number }, fx: FeatureExtractor, seed: number): ItemTransform {
+  return {
+    outShape: [crop.length, fx.inputShape[1], fx.inputShape[2]],
+    apply: (x, { epoch, index }) => {
+      const fm = rowToFeatureMap(x, fx.layout, fx.map);
+      const rng = new Rng(`crop|${seed}|${epoch}|${index}`);
+      return featureMapToRow(crop.transform.apply(fm, crop.transform.draw(rng, fm)) as FeatureMap, fx.layout);
+    },
+  };
 }
 
 /** The online `random_crop` of a config (its length checked against the input), or null. */
@@ -227,17 +231,6 @@ export function buildModel(model: BudgetedExperiment['model'], inputShape: reado
     nClasses,
     seed,
   });
-}
-
-/** Last complete trainer epoch in a checkpoint directory (-1 if none). */
-function checkpointEpoch(dir: string): number {
-  const latest = join(dir, 'latest.json');
-  if (!existsSync(latest)) return -1;
-  try {
-    return Number((JSON.parse(readFileSync(latest, 'utf8')) as { epoch: number }).epoch);
-  } catch {
-    return -1;
-  }
 }
 
 /** Remove a finished job's directory and its parents up to `top` that became empty. */
@@ -280,14 +273,10 @@ export async function runTrainJob(job: Job, exp: BudgetedExperiment, ctx: JobCon
   const runDir = join(job.budget, ...job.id.split('/'));
   const checkpointDir = join(ctx.workDir, 'checkpoints', runDir, createHash('sha256').update(JSON.stringify(exp)).digest('hex').slice(0, 12));
   const snapshotDir = join(ctx.workDir, 'snapshots', runDir);
-  const trainSet = new StoreDataset(built.store, built.train, ys(built.train), fx, crop ? { ...crop, seed: job.seed } : null);
-  trainSet.pass = checkpointEpoch(checkpointDir) + 1;
-  const dataset = (items: readonly JobItem[]) => new StoreDataset(built.store, items, ys(items), fx, null);
+  const dataset = (items: readonly JobItem[]) => new StoreDataset(built.store, items, ys(items), fx);
+  const trainSet = dataset(built.train);
+  const itemTransform = crop ? cropTransform(crop, fx, job.seed) : undefined;
   const itemShape = { ...fx.map, nTime: crop ? crop.length : fx.map.nTime };
-  const layout = {
-    toFeatureMap: (row: Float32Array) => rowToFeatureMap(row, fx.layout, itemShape),
-    fromFeatureMap: (fm: FeatureMap) => featureMapToRow(fm, fx.layout),
-  };
   const itemRefs = online.filter((r) => r.name !== 'random_crop');
   if (exp.training.earlyStopping && built.validation.length === 0) {
     throw new InvalidParameterError(`${exp.id}: early stopping needs training.validationFraction > 0 (validation held out from the training folds)`);
@@ -295,8 +284,9 @@ export async function runTrainJob(job: Job, exp: BudgetedExperiment, ctx: JobCon
   const snapshotsWanted = exp.training.snapshotAverage === true;
   const result: FitResult = await fit({
     workers: ctx.trainWorkers ?? 1,
-    build: () => buildModel(exp.model, trainSet.xShape, classes.length, job.seed),
+    build: () => buildModel(exp.model, itemTransform?.outShape ?? trainSet.xShape, classes.length, job.seed),
     train: trainSet,
+    itemTransform,
     validation: built.validation.length ? dataset(built.validation) : undefined,
     epochs: fitEpochs,
     batchSize: drawn,
@@ -306,14 +296,13 @@ export async function runTrainJob(job: Job, exp: BudgetedExperiment, ctx: JobCon
     framework: exp.framework,
     schedule: scheduleInPasses(exp.training.schedule, passes),
     seed: job.seed,
-    augment: onlineAugment(itemRefs, job.seed, itemShape, layout),
+    augment: onlineAugment(itemRefs, job.seed, itemShape, fx.layout),
     classBalanced: exp.training.classBalanced,
     earlyStopping: exp.training.earlyStopping,
     checkpointDir,
     snapshotDir: snapshotsWanted ? snapshotDir : undefined,
     progress: 'none',
     onEpochEnd: (r) => {
-      trainSet.pass = r.epoch;
       ctx.log(`${job.id}: epoch ${r.epoch}/${fitEpochs} loss ${r.loss.toFixed(4)} acc ${r.acc.toFixed(3)} lr ${r.lr.toExponential(2)} (${r.seconds.toFixed(1)} s)`);
     },
   });
@@ -330,7 +319,7 @@ export async function runTrainJob(job: Job, exp: BudgetedExperiment, ctx: JobCon
     derived: built.derived,
     passes,
     snapshotDir,
-    trainSet: dataset(built.train),
+    trainSet,
     testSet,
     truth: ys(built.test),
     predict: async (model, batch) => (await predictDataset(model, testSet, batch)).probs,
