@@ -1,7 +1,9 @@
 /**
  * hu2020 pipeline: the Table 1 / Table 2 configs against the paper's own
- * row descriptions, the helpers (device-balanced capping, layouts, epochs and
- * snapshots, the unscaled features of row (1)), one smoke job end to end on
+ * row descriptions, the pieces it runs on (device-balanced capping from the
+ * tau2020 data source, the hu2020 feature extractor and its layout, Keras
+ * epochs and snapshots from src/train/epochs.ts, the unscaled features of
+ * row (1)), one smoke job end to end on
  * the TAU-2020-like fixture (built from the embedded ESC-10 sample, the
  * pipeline's fallback on a clone with nothing beside it: 22.05 kHz clips
  * upsampled to 44.1 kHz, so hu2020's mel bands above 11.025 kHz hold only
@@ -23,20 +25,15 @@ import { codeVersion } from '../../src/reproduce/provenance.js';
 import { registerTrainingKernels } from '../../src/backend/kernels/register.js';
 import { TAU2020_3CLASS_LABELS as HU2020_PARENT_CLASSES, TAU2020_SCENES } from '../../src/data/loaders/tau2020.js';
 import { HU2020_DEVICE_GROUPS } from '../../src/metrics/classification.js';
-import {
-  aggregateEnsemble,
-  capPerScene,
-  clipScores,
-  deviceMetrics,
-  featuresOf,
-  fromModelLayout,
-  geometry,
-  passesPerEpoch,
-  pipeline,
-  scheduleInPasses,
-  snapshotEpochs,
-  toModelLayout,
-} from '../../src/reproduce/pipelines/hu2020.js';
+import { capPerScene, TAU_TASKS } from '../../src/data/sources/index.js';
+import { clipScores } from '../../src/fusion/clip-scores.js';
+import { deviceGroupMetrics } from '../../src/metrics/classification.js';
+import { featureExtractor, type FeatureSpec } from '../../src/features/extractors.js';
+import { fromModelLayout, toModelLayout } from '../../src/features/layout.js';
+import { passesPerEpoch, scheduleInPasses, snapshotEpochs } from '../../src/train/epochs.js';
+import { aggregateEnsemble, pipeline } from '../../src/reproduce/pipelines/hu2020.js';
+import { getModelEntry } from '../../src/models/registry.js';
+import { forwardFlops } from '../../src/reproduce/flops.js';
 
 const PAPER = 'hu2020';
 let tmp: string;
@@ -70,6 +67,13 @@ function flagsOf(e: Experiment): string[] {
     yn(FIVE_AUG.every((n) => off.includes(n))),
     yn(off.includes('reverb_drc')),
   ];
+}
+
+/** An experiment's features section at full budget with the clip rate of its TAU task (the extractor requires it stated). */
+function fullFeatures(e: Experiment): FeatureSpec {
+  const b = applyBudget(e, 'full');
+  const task = TAU_TASKS[b.dataset.id as keyof typeof TAU_TASKS];
+  return { preset: b.features.preset, options: { ...b.features.options, sr: task.sr } };
 }
 
 describe('hu2020 experiment configs', () => {
@@ -170,10 +174,25 @@ describe('hu2020 experiment configs', () => {
       expect(est.flopsPerSample, e.id).toBeGreaterThan(0);
       if (expected[e.id] !== undefined) expect(est.samplePasses, e.id).toBe(expected[e.id]);
     }
-    const g = geometry(applyBudget(byId.get('t1a-07-fcnn-all-aug')!, 'full'));
-    expect([g.nChannels, g.nMels, g.nFrames]).toEqual([3, 128, 423]);
-    const g1b = geometry(applyBudget(byId.get('t1b-small-fcnn')!, 'full'));
-    expect([g1b.nChannels, g1b.nMels, g1b.nFrames]).toEqual([6, 128, 461]);
+    // FLOPs per sample: the network on what it trains on, the 400-frame crop of the 128-mel, 3-channel input.
+    const fcnn = applyBudget(byId.get('t1a-06-fcnn-5aug')!, 'full');
+    expect(fcnn.augment.online.find((r) => r.name === 'random_crop')?.params).toEqual({ cropLength: 400 });
+    const ref = getModelEntry('hu2020-fcnn').build({ frames: 400, nMels: 128, channels: 3, nClasses: 10 });
+    expect(pipeline.estimate(fcnn, { workDir: tmp, log: () => {} }).flopsPerSample).toBe(forwardFlops(ref));
+    ref.dispose();
+    // The features at full budget: 10 s at 44.1 kHz mono (task 1a), binaural at 48 kHz (task 1b).
+    const t1a = featureExtractor(fullFeatures(byId.get('t1a-07-fcnn-all-aug')!));
+    expect(t1a.inputShape).toEqual([423, 128, 3]);
+    expect(t1a.map).toEqual({ nChannels: 3, nFreq: 128, nTime: 423 });
+    const t1b = featureExtractor(fullFeatures(byId.get('t1b-small-fcnn')!));
+    expect(t1b.inputShape).toEqual([461, 128, 6]);
+    expect(t1b.audio).toMatchObject({ sr: 48000, mono: false, resample: false, cutToSeconds: 10 });
+    // Every trained row's features at full budget are one of these two inputs.
+    for (const e of exps.filter((x) => x.kind === 'train')) {
+      const f = featureExtractor(fullFeatures(e));
+      expect(f.inputShape, e.id).toEqual(e.dataset.id === 'tau2020-3class-dev' ? [461, 128, 6] : [423, 128, 3]);
+      expect(f.cacheParams.scale, e.id).toBe(e.features.options.scale !== false);
+    }
   });
 });
 
@@ -215,9 +234,17 @@ describe('hu2020 helpers', () => {
     const exps = loadExperiments(PAPER);
     const sr = 44100;
     const y = Float64Array.from({ length: sr }, (_, i) => 0.3 * Math.sin((2 * Math.PI * 440 * i) / sr) + 0.01 * Math.sin(i * 0.37));
-    const g = { ...geometry(applyBudget(exps.find((e) => e.id === 't1a-02-resnet-scale')!, 'smoke')), seconds: 1, nFrames: 1 + Math.floor(sr / 1024) - 8 };
-    const scaled = featuresOf({ sr, channels: [y] }, g);
-    const raw = featuresOf({ sr, channels: [y] }, { ...g, scale: false });
+    // Row (2)'s features at the smoke budget's 32 mels, on a 1 s clip; row (1) is the same with scale off.
+    const smoke = applyBudget(exps.find((e) => e.id === 't1a-02-resnet-scale')!, 'smoke');
+    expect(smoke.features.options.scale).toBe(true);
+    expect(exps.find((e) => e.id === 't1a-01-resnet')!.features.options.scale).toBe(false);
+    const options = { ...smoke.features.options, sr, seconds: 1, nMels: 32 };
+    const fxScaled = featureExtractor({ preset: 'hu2020', options });
+    const fxRaw = featureExtractor({ preset: 'hu2020', options: { ...options, scale: false } });
+    expect(fxRaw.cacheParams).not.toEqual(fxScaled.cacheParams);
+    const asMap = (f: typeof fxScaled) => ({ ...f.map, data: fromModelLayout(f.compute({ sr, channels: [y] }), f.map.nChannels, f.map.nFreq, f.map.nTime) });
+    const scaled = asMap(fxScaled);
+    const raw = asMap(fxRaw);
     expect([scaled.nChannels, scaled.nFreq, scaled.nTime]).toEqual([3, 32, 36]);
     const plane = scaled.nFreq * scaled.nTime;
     const s0 = scaled.data.subarray(0, plane);
@@ -268,10 +295,10 @@ describe('hu2020 smoke job on the TAU-2020-like fixture', () => {
     for (const g of HU2020_DEVICE_GROUPS) expect(s.clips.some((c) => g.devices.includes(c.group!)), g.name).toBe(true);
     // The metrics are those of the stored scores.
     const cs = clipScores(r);
-    const again = deviceMetrics(cs.truth, cs.probs, cs.devices);
+    const again = deviceGroupMetrics(cs.truth, cs.probs, cs.devices);
     for (const k of Object.keys(again)) expect(r.metrics[k], k).toBeCloseTo(again[k], 9);
-    // Two epochs = four trainer passes, each logged; history kept.
-    expect(lines.filter((l) => / pass \d+\/4 /.test(l))).toHaveLength(4);
+    // Two epochs = four trainer passes (epochs of the trainer), each logged; history kept.
+    expect(lines.filter((l) => / epoch \d+\/4 /.test(l))).toHaveLength(4);
     expect(r.history).toHaveLength(4);
     const exp = loadExperiments(PAPER).find((e) => e.id === 't1a-02-resnet-scale')!;
     expect(pipeline.aggregate(exp, [r]).Avg).toBe(r.metrics.Avg);

@@ -25,15 +25,14 @@ import { registerTrainingKernels } from '../../src/backend/kernels/register.js';
 import { Rng } from '../../src/util/rng.js';
 import { buildFixture } from '../../src/data/stand-ins/index.js';
 import { itNeeds, needsData } from '../helpers/requires.js';
-import {
-  aggregateFolds,
-  holdOutBySource,
-  melToFrames,
-  onlineMixing,
-  pipeline,
-  splitRecords,
-  WEI2018_LABELS,
-} from '../../src/reproduce/pipelines/wei2018.js';
+import { loadDataset } from '../../src/data/sources/index.js';
+import { featureExtractor } from '../../src/features/extractors.js';
+import { logMel } from '../../src/features/logmel.js';
+import { fixLength } from '../../src/features/spectral-image.js';
+import { onlineAugment } from '../../src/augment/online.js';
+import { holdOutBySource } from '../../src/reproduce/protocols.js';
+import { buildModel } from '../../src/reproduce/train-job.js';
+import { aggregateFolds, pipeline, splitRecords, WEI2018_LABELS } from '../../src/reproduce/pipelines/wei2018.js';
 
 // Read before beforeAll points AUDIO_AUG_LAB_DATA at an empty data root.
 const REAL_ESC50 = needsData('esc50', 'a real ESC-50 copy with meta/ and audio/, to build the fixture from real 44.1 kHz clips');
@@ -102,7 +101,6 @@ describe('wei2018 experiment configs', () => {
       expect(smoke.seeds).toHaveLength(1);
       expect(smoke.folds).toHaveLength(1);
       expect(smoke.training.epochs).toBe(2);
-      expect((smoke.model.options as { width?: number }).width).toBeLessThan(1);
       // Every online reference is a valid catalogue entry with valid parameters.
       for (const r of e.augment.online) expect(() => createTransform(r.name, r.params as never)).not.toThrow();
       const row = e.regenerates[0].row;
@@ -134,35 +132,77 @@ describe('wei2018 experiment configs', () => {
     // The 7 conv blocks alone are 0.258 GFLOP; the gated BiGRU adds 0.074 over 124 frames.
     expect(est.flopsPerSample).toBeGreaterThan(2.5e8);
     expect(est.flopsPerSample).toBeLessThan(5e8);
-    const smoke = pipeline.estimate(applyBudget(exps.find((x) => x.id === 'crnn-mixup-alpha-1.5')!, 'smoke'), ctx);
+    // The smoke budget's CRNN is narrower: fewer FLOPs and parameters for the same input.
+    const smokeExp = applyBudget(exps.find((x) => x.id === 'crnn-mixup-alpha-1.5')!, 'smoke');
+    const smoke = pipeline.estimate(smokeExp, ctx);
     expect(smoke.flopsPerSample).toBeLessThan(est.flopsPerSample / 4);
+    const [small, big] = [smokeExp, e].map((x) => buildModel(x.model, [124, 128, 1], 7));
+    expect(small.countParams()).toBeLessThan(big.countParams() / 4);
+    small.dispose();
+    big.dispose();
   });
 });
 
 describe('wei2018 helpers', () => {
-  it('melToFrames transposes (nMels, nFrames) to (nFrames, nMels)', () => {
-    const m = Float64Array.from({ length: 6 }, (_, i) => i); // 2 mels x 3 frames
-    expect(Array.from(melToFrames(m, 2, 3))).toEqual([0, 3, 1, 4, 2, 5]);
+  it('every config\'s features section gives the CRNN input: (124 frames, 128 mels, 1) per 4 s chunk at 16 kHz', () => {
+    for (const e of loadExperiments('wei2018').filter((x) => x.kind === 'train')) {
+      for (const budget of ['smoke', 'full'] as const) {
+        const f = featureExtractor(applyBudget(e, budget).features);
+        expect(f.preset, e.id).toBe('wei2018');
+        expect(f.inputShape, `${e.id} ${budget}`).toEqual([124, 128, 1]);
+        expect(f.audio).toEqual({ sr: 16000, mono: true, resample: true, cutToSeconds: null });
+      }
+    }
   });
 
-  it('holds validation out by source recording, deterministically', () => {
+  it("the features are logMel(fix_length(chunk, 4 s), 'wei2018') with (nMels, nFrames) transposed to (nFrames, nMels)", () => {
+    const f = featureExtractor(loadExperiments('wei2018').find((e) => e.id === 'crnn-sample-pairing')!.features);
+    const rng = new Rng('wei2018-chunk');
+    const y = Float64Array.from({ length: 3 * 16000 }, (_, i) => 0.2 * Math.sin(i * 0.07) + 0.01 * rng.normal()); // 3 s: zero-padded to 4 s
+    const x = f.compute({ sr: 16000, channels: [y] });
+    const mel = logMel(fixLength(y, 4 * 16000), 'wei2018');
+    expect([mel.nMels, mel.nFrames]).toEqual([128, 124]);
+    expect(x).toHaveLength(124 * 128);
+    // out[t * nMels + m] = mel[m * nFrames + t] (as the old melToFrames), in float32.
+    for (const [m, t] of [
+      [0, 0],
+      [5, 17],
+      [127, 123],
+      [64, 100],
+    ]) {
+      expect(x[t * 128 + m]).toBe(Math.fround(mel.data[m * 124 + t]));
+    }
+    expect(Array.from(x)).toEqual(Array.from({ length: 124 * 128 }, (_, i) => Math.fround(mel.data[(i % 128) * 124 + Math.floor(i / 128)])));
+  });
+
+  it("holds validation out by source recording, deterministically, from the stream 'wei2018-validation' (seed, fold)", () => {
     const recs = Array.from({ length: 60 }, (_, i) => ({ id: `c${i}`, sourceId: `s${i % 10}` }));
-    const a = holdOutBySource(recs, 0.2, 1, 3);
-    const b = holdOutBySource(recs, 0.2, 1, 3);
+    const a = holdOutBySource(recs, 0.2, 1, 3, 'wei2018-validation');
+    const b = holdOutBySource(recs, 0.2, 1, 3, 'wei2018-validation');
     expect(a).toEqual(b);
     const vs = new Set(a.validation.map((r) => r.sourceId));
     expect(vs.size).toBe(2);
     expect(a.train.some((r) => vs.has(r.sourceId))).toBe(false);
     expect(a.train.length + a.validation.length).toBe(60);
-    expect(holdOutBySource(recs, 0.2, 2, 3).validation).not.toEqual(a.validation);
+    expect(holdOutBySource(recs, 0.2, 2, 3, 'wei2018-validation').validation).not.toEqual(a.validation);
+    // The draw wei2018 always made: the sorted sources shuffled by Rng('wei2018-validation|<seed>|<fold>'), the first 20% held out.
+    const sources = [...new Set(recs.map((r) => r.sourceId))].sort();
+    new Rng('wei2018-validation|1|3').shuffle(sources);
+    expect([...vs].sort()).toEqual(sources.slice(0, 2).sort());
+    // Order within each side is the training side's order.
+    expect(a.validation.map((r) => r.id)).toEqual(recs.filter((r) => vs.has(r.sourceId)).map((r) => r.id));
   });
+
+  // The runner's online path for wei2018 (train-job.ts): onlineAugment over the
+  // features' map shape and row layout. Rows here are 2 values (1 channel, 2 mels, 1 frame).
+  const SHAPE = { nChannels: 1, nFreq: 2, nTime: 1 };
 
   it('SamplePairing draws partners from the whole training set, not only the batch', () => {
     const n = 30;
     const xs = Array.from({ length: n }, (_, i) => Float32Array.from([i, 100 + i]));
     const ys = Array.from({ length: n }, (_, i) => Float32Array.from([i % 2, 1 - (i % 2)]));
     const ds = arrayDataset(xs, ys, [2]);
-    const aug = onlineMixing([{ name: 'sample_pairing', params: { schedule: 'always' } }], 7)!;
+    const aug = onlineAugment([{ name: 'sample_pairing', params: { schedule: 'always' } }], 7, SHAPE, 'time-freq-channels')!;
     const idx = Int32Array.from([0, 1, 2, 3]);
     const batch = assembleBatch(ds, idx);
     const partners = new Set<number>();
@@ -185,7 +225,7 @@ describe('wei2018 helpers', () => {
     const n = 8;
     const eye = Array.from({ length: n }, (_, i) => Float32Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
     const ds = arrayDataset(eye, eye, [n]);
-    const aug = onlineMixing([{ name: 'mixup', params: { alpha: 1.5, lambdaPer: 'batch', pairing: 'shuffle' } }], 3)!;
+    const aug = onlineAugment([{ name: 'mixup', params: { alpha: 1.5, lambdaPer: 'batch', pairing: 'shuffle' } }], 3, { nChannels: 1, nFreq: n, nTime: 1 }, 'time-freq-channels')!;
     const all = Int32Array.from({ length: n }, (_, i) => i);
     const out = aug(assembleBatch(ds, all), new Rng(0), { epoch: 0, batchIndex: 0, dataset: ds });
     expect(Array.from(out.y)).toEqual(Array.from(out.x));
@@ -197,7 +237,9 @@ describe('wei2018 helpers', () => {
     }
     expect(lambdas.length).toBeGreaterThan(0);
     for (const l of lambdas) expect(l).toBeCloseTo(lambdas[0], 6);
-    expect(() => onlineMixing([{ name: 'spec_augment', params: {} }], 1)).toThrow(/not a sample-mixing method/);
+    // No references, no augmentation (the alpha = 0 rows); waveform transforms are offline only.
+    expect(onlineAugment([], 3, SHAPE, 'time-freq-channels')).toBeUndefined();
+    expect(() => onlineAugment([{ name: 'time_stretch', params: {} }], 1, SHAPE, 'time-freq-channels')).toThrow(/act on waveforms \(use augment\.offline\)/);
   });
 });
 
@@ -281,12 +323,15 @@ describe('wei2018 smoke job on the CHiME-Home-like fixture', () => {
       expect(agg.Avg).toBeCloseTo(table.meanOfLabels, 12);
       console.log('wei2018 smoke job:', JSON.stringify({ seconds: r.seconds, metrics: r.metrics }));
       // The evaluation-set protocol on the same fixture: all development chunks train, the evaluation chunks test.
-      const evalSplit = splitRecords(r.data.root, 'dcase2016-evaluation-set', 0);
+      const data = loadDataset('chime-home', { ...ctx, budget: 'smoke' });
+      expect(data.root).toBe(r.data.root);
+      const evalSplit = splitRecords(data, 'dcase2016-evaluation-set', 0);
       expect(evalSplit.trainSide).toHaveLength(dev.length);
       expect(evalSplit.test.length).toBeGreaterThan(0);
       expect(evalSplit.test.every((x) => x.fold === 'evaluation')).toBe(true);
-      expect(() => splitRecords(r.data.root, 'dcase2016-evaluation-set', 1)).toThrow(/one job fold, 0/);
-      expect(() => splitRecords(r.data.root, 'dcase2016-5fold-cv', 6)).toThrow(/fold 6 is not one of/);
+      expect(() => splitRecords(data, 'dcase2016-evaluation-set', 1)).toThrow(/one job fold, 0/);
+      expect(() => splitRecords(data, 'dcase2016-5fold-cv', 6)).toThrow(/fold 6 is not one of/);
+      expect(() => splitRecords(data, 'random-clip-folds', 1)).toThrow(/unknown protocol 'random-clip-folds'/);
       // The raw result file is JSON with the official clip ids.
       expect(readFileSync(resultPath(resultsDir, job), 'utf8')).toContain('.16kHz.wav');
     },
@@ -308,7 +353,7 @@ describe('wei2018 with a fixture built from a real ESC-50 copy', () => {
       expect(status.root).toBe(root);
       expect(status.detail).toMatch(/given with --data-dir, not CHiME-Home/);
       expect(pipeline.blocker(exp, ctx, 'smoke')).toBeNull();
-      const { trainSide, test } = splitRecords(root, 'dcase2016-5fold-cv', 2);
+      const { trainSide, test } = splitRecords(loadDataset('chime-home', { ...ctx, budget: 'quick' }), 'dcase2016-5fold-cv', 2);
       expect(test).toHaveLength(7);
       expect(trainSide).toHaveLength(28);
       // every tag is positive in the test fold (7 chunks per fold cycle through the 7 tags)
