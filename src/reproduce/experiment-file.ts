@@ -26,7 +26,9 @@ import { catalogue } from '../augment/catalogue.js';
 import { checkParam } from '../augment/params.js';
 import type { CatalogueEntry, ParamValue } from '../augment/types.js';
 import { AudioAugLabError } from '../util/errors.js';
-import { ExperimentSchema, type Experiment } from './experiment-schema.js';
+import { BUDGETS, ExperimentSchema, type BudgetName, type Experiment } from './experiment-schema.js';
+import { featureExtractor, FEATURE_PRESETS } from '../features/extractors.js';
+import { getModelEntry } from '../models/registry.js';
 
 export type JsonPath = (string | number)[];
 type JsonObject = Record<string, unknown>;
@@ -285,6 +287,42 @@ function checkAugmentations(exp: Experiment, ctx: ValidationContext): void {
   }
 }
 
+/** An experiment as run under a budget: its overrides merged in (features, model, training, data; augmentation parameters by name). */
+export function budgeted(exp: Experiment, budget: BudgetName): Experiment & { maxClipsPerClass?: number } {
+  const o = exp.budgets[budget] ?? {};
+  const merged = deepMerge(exp, { training: o.training, seeds: o.seeds, folds: o.folds, features: o.features, model: o.model, dataset: o.dataset }) as Experiment;
+  const params = o.augmentParams ?? {};
+  const tune = (refs: Experiment['augment']['online']) => refs.map((r) => (params[r.name] ? { ...r, params: { ...r.params, ...params[r.name] } } : r));
+  if (Object.keys(params).length) merged.augment = { offline: tune(merged.augment.offline), online: tune(merged.augment.online) };
+  return { ...merged, maxClipsPerClass: o.maxClipsPerClass };
+}
+
+/** Each budget's run checked too: its augmentation parameters, its features (a runnable row), its model's name. */
+function checkBudgets(exp: Experiment, ctx: ValidationContext): void {
+  const names = new Set([...exp.augment.offline, ...exp.augment.online].map((r) => r.name));
+  for (const b of BUDGETS) {
+    for (const name of Object.keys(exp.budgets[b]?.augmentParams ?? {})) {
+      if (!names.has(name)) throw problemAt(ctx, ['budgets', b, 'augmentParams', name], `no augmentation '${name}' in augment.offline or augment.online`);
+    }
+    const x = budgeted(exp, b);
+    checkAugmentations(x, { ...ctx, label: `${ctx.label ? `${ctx.label}, ` : ''}budget ${b}` });
+    if (exp.kind !== 'train' || exp.notRunnable) continue;
+    if (FEATURE_PRESETS.includes(x.features.preset)) {
+      try {
+        featureExtractor(x.features);
+      } catch (e) {
+        const key = /features\.options\.(\w+)/.exec((e as Error).message)?.[1];
+        throw problemAt(ctx, key && exp.budgets[b]?.features?.options?.[key] !== undefined ? ['budgets', b, 'features', 'options', key] : key ? ['features', 'options', key] : ['features'], (e as Error).message.replace(/^features\.options\.\w+:? ?/, ''));
+      }
+    }
+    try {
+      getModelEntry(x.model.name);
+    } catch (e) {
+      throw problemAt(ctx, ['model', 'name'], (e as Error).message);
+    }
+  }
+}
+
 /** The schema, then the augmentations; the experiment as parsed (defaults filled in). */
 export function validateExperiment(value: JsonObject, ctx: ValidationContext): Experiment {
   const parsed = ExperimentSchema.safeParse(value);
@@ -297,6 +335,7 @@ export function validateExperiment(value: JsonObject, ctx: ValidationContext): E
   if (dup >= 0) throw problemAt(ctx, ['choices', dup], `the same choice as choices[${exp.choices.indexOf(exp.choices[dup])}] (write it once)`);
   if (exp.kind === 'ensemble' && !exp.members?.length) throw problemAt(ctx, ['members'], "required for kind 'ensemble' (the member experiments' ids)");
   checkAugmentations(exp, ctx);
+  checkBudgets(exp, ctx);
   return exp;
 }
 

@@ -73,6 +73,11 @@ export const BudgetOverride = z.strictObject({
   dataset: DatasetSpec.partial().optional(),
   /** Keep at most this many clips per class (smoke runs). */
   maxClipsPerClass: z.number().int().optional(),
+  /**
+   * Parameters merged into every augmentation of a name, online and offline
+   * (e.g. a shorter `random_crop` for a smaller smoke input): name -> params.
+   */
+  augmentParams: z.record(z.string(), Json).optional(),
 });
 
 export const ExperimentSchema = z.strictObject({

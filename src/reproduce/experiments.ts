@@ -7,8 +7,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidParameterError } from '../util/errors.js';
 import type { BudgetName, Experiment } from './experiment-schema.js';
-import { checkReferences, deepMerge, experimentError, readExperimentFile, shownPath } from './experiment-file.js';
+import { budgeted, checkReferences, deepMerge, experimentError, readExperimentFile, shownPath } from './experiment-file.js';
 import { REPRODUCTIONS_DIR } from './published.js';
+import { loadStudy } from './study-file.js';
 
 export { deepMerge };
 
@@ -49,16 +50,8 @@ export type BudgetedExperiment = Experiment & { budget: BudgetName; maxClipsPerC
 
 /** The experiment as run under a budget (its overrides applied). */
 export function applyBudget(exp: Experiment, budget: BudgetName): BudgetedExperiment {
-  const o = exp.budgets[budget] ?? {};
-  const merged = deepMerge(exp, {
-    training: o.training,
-    seeds: o.seeds,
-    folds: o.folds,
-    features: o.features,
-    model: o.model,
-    dataset: o.dataset,
-  }) as Experiment;
-  return { ...merged, budget, maxClipsPerClass: o.maxClipsPerClass };
+  const { maxClipsPerClass, ...merged } = budgeted(exp, budget);
+  return { ...(merged as Experiment), budget, maxClipsPerClass };
 }
 
 export interface Job {
@@ -69,6 +62,30 @@ export interface Job {
   fold: number;
   seed: number;
   budget: BudgetName;
+  /**
+   * A user-defined study's job (`reproduce --study`): the study file
+   * (absolute), where its experiment is found; `paper` is the study id.
+   * Absent for a paper's jobs (their experiments are the paper's files).
+   */
+  study?: string;
+}
+
+/**
+ * The experiments a job's `paper` names: the study file's arms for a
+ * study's job, else the paper's experiment files.
+ */
+export function experimentsOfJob(job: Pick<Job, 'paper' | 'study'>): Experiment[] {
+  if (job.study === undefined) return loadExperiments(job.paper);
+  const study = loadStudy(job.study);
+  if (study.id !== job.paper) throw new InvalidParameterError(`${job.study}: the study's id is now '${study.id}', not '${job.paper}' (the file changed after its jobs were made)`);
+  return study.experiments;
+}
+
+/** The experiment a job runs (an error naming the paper or study file when it is gone). */
+export function experimentOfJob(job: Pick<Job, 'paper' | 'study' | 'experiment'>): Experiment {
+  const exp = experimentsOfJob(job).find((e) => e.id === job.experiment);
+  if (!exp) throw new InvalidParameterError(job.study ? `${job.study}: no arm '${job.experiment}' in study ${job.paper}` : `no experiment ${job.experiment} for ${job.paper}`);
+  return exp;
 }
 
 /**
@@ -81,14 +98,25 @@ export interface Job {
 export interface JobSelection {
   only?: string[];
   seeds?: number[];
+  /**
+   * A user-defined study (`reproduce --study`): select from its arms instead
+   * of the paper's files (the `paper` argument is then the study id), and
+   * file its jobs under its study file.
+   */
+  study?: { file: string; experiments: readonly Experiment[] };
 }
 
-/** The experiments a selection names, in file order (unknown ids are an error). */
-export function selectExperiments(paper: string, only?: string[]): Experiment[] {
-  const exps = loadExperiments(paper).filter((e) => !only || only.includes(e.id));
+/**
+ * The experiments a selection names, in file order (unknown ids are an
+ * error): from `from` when given (a study's arms), else the paper's files.
+ */
+export function selectExperiments(paper: string, only?: string[], from?: readonly Experiment[]): Experiment[] {
+  const exps = (from ?? loadExperiments(paper)).filter((e) => !only || only.includes(e.id));
   if (only) {
     const missing = only.filter((id) => !exps.some((e) => e.id === id));
-    if (missing.length) throw new InvalidParameterError(`unknown experiment(s) for ${paper}: ${missing.join(', ')}`);
+    if (missing.length) {
+      throw new InvalidParameterError(`unknown ${from ? 'arm' : 'experiment'}(s) for ${paper}: ${missing.join(', ')} (${from ? 'arms' : 'experiments'}: ${(from ?? loadExperiments(paper)).map((e) => e.id).join(', ')})`);
+    }
   }
   return exps;
 }
@@ -100,22 +128,23 @@ export function selectedSeeds(b: Experiment, seeds?: number[]): number[] {
 
 export function jobsFor(paper: string, budget: BudgetName, selection: string[] | JobSelection = {}): Job[] {
   const sel: JobSelection = Array.isArray(selection) ? { only: selection } : selection;
-  return experimentJobs(paper, selectExperiments(paper, sel.only), budget, sel.seeds);
+  return experimentJobs(paper, selectExperiments(paper, sel.only, sel.study?.experiments), budget, sel.seeds, sel.study?.file);
 }
 
 /**
  * The jobs of the given experiments (a paper's, or a study's: `paper` is the
  * name jobs and result files are filed under), sorted by id. Rows that do not
- * train (reference, ensemble, not runnable) have no jobs.
+ * train (reference, ensemble, not runnable) have no jobs. `study`: the study
+ * file the experiments come from (recorded in each job).
  */
-export function experimentJobs(paper: string, exps: readonly Experiment[], budget: BudgetName, seeds?: number[]): Job[] {
+export function experimentJobs(paper: string, exps: readonly Experiment[], budget: BudgetName, seeds?: number[], study?: string): Job[] {
   const jobs: Job[] = [];
   for (const e of exps) {
     if (e.notRunnable || e.kind !== 'train') continue;
     const b = applyBudget(e, budget);
     for (const fold of b.folds) {
       for (const seed of selectedSeeds(b, seeds)) {
-        jobs.push({ id: `${paper}/${e.id}/fold-${fold}-seed-${seed}`, paper, experiment: e.id, fold, seed, budget });
+        jobs.push({ id: `${paper}/${e.id}/fold-${fold}-seed-${seed}`, paper, experiment: e.id, fold, seed, budget, ...(study !== undefined ? { study } : {}) });
       }
     }
   }
@@ -138,7 +167,8 @@ export function availableJobs<C>(
 ): Job[] {
   if (!pipeline.foldsAvailable) return jobs;
   const configs = new Map<string, Experiment>();
-  for (const paper of new Set(jobs.map((j) => j.paper))) for (const e of loadExperiments(paper)) configs.set(`${paper}/${e.id}`, e);
+  const sources = new Map(jobs.map((j) => [j.paper, j] as const));
+  for (const [paper, job] of sources) for (const e of experimentsOfJob(job)) configs.set(`${paper}/${e.id}`, e);
   const limit = new Map<string, number | null>();
   for (const j of jobs) {
     if (limit.has(j.experiment)) continue;

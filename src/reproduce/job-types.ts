@@ -5,7 +5,6 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { FeatureExtractor } from '../features/extractors.js';
-import type { FeatureSpec } from '../features/extractors.js';
 import type { Dataset } from '../train/batches.js';
 import type { FitResult } from '../train/fit.js';
 import type { AugmentRefT } from './experiment-schema.js';
@@ -78,10 +77,6 @@ export interface PaperHooks {
   split?(job: Job, exp: BudgetedExperiment, ctx: JobContext): JobSplit | Promise<JobSplit>;
   /** Metrics, per-clip scores and notes of the trained model; default: default-hooks.ts classificationEvaluate. */
   evaluate?(t: TrainedJob, ctx: JobContext): Promise<JobOutput>;
-  /** The features section as the extractor should read it (default: the config's). */
-  featureSpec?(exp: BudgetedExperiment): FeatureSpec;
-  /** The online augmentations as run (default: the config's). */
-  onlineRefs?(exp: BudgetedExperiment): AugmentRefT[];
   /** Whether an offline method applies to a training clip (default: every clip). */
   offlineApplies?(ref: AugmentRefT, clip: JobClip): boolean;
   /** Training list order: 'per-clip' (each clip then its copies) or 'per-method' (originals, then each method's copies; default). */

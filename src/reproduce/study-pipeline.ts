@@ -28,9 +28,8 @@ export interface StudyPipelineOptions {
   fullSize?(exp: BudgetedExperiment): { clips: number; classes: number };
   /** One line saying which data a run uses (default: its status). */
   describeData?(status: ReturnType<typeof locateDataset>, budget: BudgetName): string;
-  /** Extra report rows and paper-specific report sections. */
+  /** Extra report rows (a paper's report sections are data: ./report-sections.ts). */
   reportExtraKeys?: string[];
-  reportSections?: PaperPipeline['reportSections'];
 }
 
 export function studyPipeline(o: StudyPipelineOptions): PaperPipeline {
@@ -54,7 +53,6 @@ export function studyPipeline(o: StudyPipelineOptions): PaperPipeline {
       return o.describeData ? o.describeData(d, budget) : `${o.paper}: data ${d.status.status}: ${d.status.detail}${d.status.root ? ` (${d.status.root})` : ''}.`;
     },
     runJob: (job, exp, ctx) => runTrainJob(job, exp, ctx, hooks),
-    reportSections: o.reportSections,
     reportExtraKeys: o.reportExtraKeys ?? ['trainAccuracy', 'leakedSources', 'distinctPredictions', 'accuracyPopulationBN'],
     aggregate(_exp, results: JobResult[]) {
       // Results from before a metric existed have none (NaN: not shown).
@@ -77,7 +75,7 @@ export function studyPipeline(o: StudyPipelineOptions): PaperPipeline {
       if (!(clips > 0 && classes > 0)) throw new InvalidParameterError(`${exp.id}: no data at hand and no full-dataset size to estimate from`);
       // Training clips per fold: (k - 1) / k of the clips, each with its offline copies.
       const clipsPerFold = Math.round((clips * (k - 1)) / k);
-      const fx = featureExtractor(hooks.featureSpec ? hooks.featureSpec(exp) : exp.features);
+      const fx = featureExtractor(exp.features);
       const model = buildModel(exp.model, fx.inputShape, classes);
       const flops = forwardFlops(model);
       model.dispose();

@@ -221,10 +221,14 @@ export function cropOf(online: readonly AugmentRefT[], fx: FeatureExtractor): { 
 /** The registered network of `model`, for an input shape and class count. */
 export function buildModel(model: BudgetedExperiment['model'], inputShape: readonly number[], nClasses: number, seed?: number): tf.LayersModel {
   const entry = getModelEntry(model.name);
-  const o = model.options as Record<string, unknown>;
+  const { widthMultiplier, alpha, ...rest } = model.options as { widthMultiplier?: number; alpha?: number };
+  const unknown = Object.keys(rest);
+  if (unknown.length) throw new InvalidParameterError(`model.options.${unknown[0]}: not a model option (options: widthMultiplier; alpha for hu2020-mobnet)`);
+  if (alpha !== undefined && model.name !== 'hu2020-mobnet') throw new InvalidParameterError(`model.options.alpha: MobileNet's width multiplier, only for hu2020-mobnet (not ${model.name})`);
   const image = entry.layout === 'image-height-width-channels';
   return entry.build({
-    ...(o as object),
+    ...(widthMultiplier !== undefined ? { width: widthMultiplier } : {}),
+    ...(alpha !== undefined ? { alpha } : {}),
     frames: image ? inputShape[1] : entry.anyLength ? null : inputShape[0],
     nMels: image ? inputShape[0] : inputShape[1],
     channels: inputShape[2],
@@ -248,9 +252,9 @@ function removeRunDir(dir: string, top: string): void {
 /** Run one training job of an experiment through the generic path and the paper's hooks. */
 export async function runTrainJob(job: Job, exp: BudgetedExperiment, ctx: JobContext, hooks: PaperHooks = {}): Promise<JobOutput> {
   if (exp.kind !== 'train') throw new InvalidParameterError(`${exp.id} is a ${exp.kind} row and has no jobs`);
-  const fx = featureExtractor(hooks.featureSpec ? hooks.featureSpec(exp) : exp.features);
+  const fx = featureExtractor(exp.features);
   const split = await (hooks.split ?? foldSplit)(job, exp, ctx);
-  const online = hooks.onlineRefs ? hooks.onlineRefs(exp) : exp.augment.online;
+  const online = exp.augment.online;
   hooks.checkOnline?.(online, exp);
   const crop = cropOf(online, fx);
   const t0 = Date.now();

@@ -34,7 +34,7 @@ import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { TAU2020_3CLASS_OF_SCENE, TAU2020_SCENES } from '../../data/loaders/tau2020.js';
 import { locateDataset, loadDataset, TAU_TASKS, type Clip } from '../../data/sources/index.js';
-import { featureExtractor, type FeatureSpec } from '../../features/extractors.js';
+import { featureExtractor } from '../../features/extractors.js';
 import { twoStageFusion } from '../../fusion/two-stage.js';
 import { averageEnsemble } from '../../fusion/average.js';
 import { lrFusionCrossValidated, lrFusionInSample } from '../../fusion/lr-fusion.js';
@@ -46,7 +46,7 @@ import { dcase2020ModelSizeAsync, float32FileSize, int8FileSize } from '../../qu
 import { loadLatestCheckpoint } from '../../train/checkpoint.js';
 import { snapshotEpochs } from '../../train/epochs.js';
 import { AudioAugLabError, InvalidParameterError } from '../../util/errors.js';
-import type { AugmentRefT, BudgetName, Experiment } from '../experiment-schema.js';
+import type { BudgetName, Experiment } from '../experiment-schema.js';
 import { loadExperiments } from '../experiments.js';
 import { forwardFlops } from '../flops.js';
 import type { JobResult } from '../results.js';
@@ -72,21 +72,13 @@ function taskOf(exp: Experiment) {
   return info;
 }
 
-/** The features section as run: the clip rate and channels are the task's; a budget may shrink the input through model options. */
-function featureSpec(exp: Experiment): FeatureSpec {
+/** The features must be read as the task's clips are: their rate and channels. */
+function checkFeatures(exp: Experiment): void {
   const info = taskOf(exp);
-  const f = exp.features.options as Record<string, unknown>;
-  const m = exp.model.options as Record<string, unknown>;
-  if (f.binaural !== undefined && f.binaural !== info.binaural) throw new InvalidParameterError(`hu2020: ${exp.id}: binaural must be ${info.binaural} for ${info.dataset}`);
-  const options: Record<string, unknown> = { ...f, sr: info.sr, binaural: info.binaural };
-  for (const k of ['seconds', 'nMels'] as const) if (m[k] !== undefined) options[k] = m[k];
-  return { preset: exp.features.preset, options };
-}
-
-/** The online augmentations as run: a budget may shorten the crop through model options (cropFrames). */
-function onlineRefs(exp: Experiment): AugmentRefT[] {
-  const crop = (exp.model.options as Record<string, unknown>).cropFrames;
-  return exp.augment.online.map((r) => (r.name === 'random_crop' && crop !== undefined ? { ...r, params: { ...r.params, cropLength: crop } } : r));
+  const f = exp.features.options as { sr?: number; binaural?: boolean };
+  if (f.sr !== info.sr || (f.binaural === true) !== info.binaural) {
+    throw new InvalidParameterError(`hu2020: ${exp.id}: features.options must state sr ${info.sr} and binaural ${info.binaural} for ${info.dataset} (the clips' own rate and channels)`);
+  }
 }
 
 const request = (exp: BudgetedExperiment) => ({ id: exp.dataset.id, subset: exp.dataset.subset, maxClipsPerClass: exp.maxClipsPerClass });
@@ -94,10 +86,8 @@ const request = (exp: BudgetedExperiment) => ({ id: exp.dataset.id, subset: exp.
 const clipOf = (c: Clip): JobClip => ({ id: c.id, audioPath: c.audioPath, sourceId: c.sourceId, labels: [...c.labels], device: (c as { device?: string }).device, scene: c.scene });
 
 const hooks: PaperHooks = {
-  featureSpec,
-  onlineRefs,
   split(job, exp, ctx) {
-    taskOf(exp);
+    checkFeatures(exp);
     if (job.fold !== 1) throw new InvalidParameterError(`hu2020: fold ${job.fold} does not exist: the TAU 2020 setups have one official split (fold 1)`);
     const data = loadDataset(request(exp), { ...ctx, budget: exp.budget });
     if (exp.augment.offline.length > 0 && taskOf(exp).task !== '1a') throw new InvalidParameterError(`hu2020: offline augmentation is implemented for task 1a only (${exp.id})`);
@@ -105,7 +95,7 @@ const hooks: PaperHooks = {
   },
   offlineApplies: (ref, clip) => !DEVICE_A_ONLY.has(ref.name) || clip.device === 'a',
   checkOnline(online, exp) {
-    const order = featureExtractor(featureSpec(exp)).cacheParams.channelOrder;
+    const order = featureExtractor(exp.features).cacheParams.channelOrder;
     for (const r of online) {
       if (r.name !== 'channel_confusion') continue;
       const layout = r.params.layout ?? 'interleaved';
@@ -181,7 +171,7 @@ async function evaluate(t: TrainedJob): Promise<JobOutput> {
   const { exp, split, result } = t;
   const classes = split.classes;
   const c = classes.length;
-  const crop = onlineRefs(exp).find((r) => r.name === 'random_crop');
+  const crop = exp.augment.online.find((r) => r.name === 'random_crop');
   const cropLength = crop ? Number((crop.params as { cropLength?: number }).cropLength ?? t.fx.map.nTime) : null;
   const notes = [
     `${split.train.length} training clips + ${t.derived} offline augmented copies, ${t.test.length} evaluate clips (${split.status.status}: ${split.status.detail})`,
@@ -307,7 +297,8 @@ export const pipeline: PaperPipeline = {
       }
       const b = located(exp, ctx, budget).blocker;
       if (b) return b;
-      featureExtractor(featureSpec(exp));
+      checkFeatures(exp);
+      featureExtractor(exp.features);
       return null;
     } catch (e) {
       return (e as Error).message;
@@ -332,8 +323,8 @@ export const pipeline: PaperPipeline = {
     return own.length ? meanMetrics(own) : {};
   },
   estimate(exp) {
-    const fx = featureExtractor(featureSpec(exp));
-    const crop = onlineRefs(exp).find((r) => r.name === 'random_crop');
+    const fx = featureExtractor(exp.features);
+    const crop = exp.augment.online.find((r) => r.name === 'random_crop');
     const frames = crop ? Number((crop.params as { cropLength?: number }).cropLength ?? 400) : fx.inputShape[0];
     const nClasses = taskOf(exp).task === '1b' || exp.dataset.subset === '3class' ? 3 : TAU2020_SCENES.length;
     const model = buildModel(exp.model, [frames, fx.inputShape[1], fx.inputShape[2]], nClasses);
