@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compareDigests, digestRun, type PaperDigest } from '../src/reproduce/digests.js';
-import { REPO_ROOT } from '../src/reproduce/pipelines/common.js';
+import { REPO_ROOT } from '../src/reproduce/published.js';
 import { runSmoke, SMOKE_PAPERS } from '../src/reproduce/smoke-run.js';
 
 export const DIGEST_DIR = join(REPO_ROOT, 'reproductions', 'reference-digests');

@@ -98,7 +98,9 @@ export interface PublishedCell {
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The repository's `reproductions/` folder. */
-export const REPRODUCTIONS_DIR = join(HERE, '..', '..', 'reproductions');
+/** The repository's root (where package.json lies). */
+export const REPO_ROOT = join(HERE, '..', '..');
+export const REPRODUCTIONS_DIR = join(REPO_ROOT, 'reproductions');
 
 export function publishedPath(paper: string): string {
   return join(REPRODUCTIONS_DIR, paper, 'published.json');

@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from './pipelines/common.js';
+import { REPO_ROOT } from './published.js';
 
 export const SMOKE_PAPERS = ['mushtaq2020', 'wei2018', 'hu2020'] as const;
 

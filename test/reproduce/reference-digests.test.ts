@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareDigests, digestRun, type PaperDigest } from '../../src/reproduce/digests.js';
-import { REPO_ROOT } from '../../src/reproduce/pipelines/common.js';
+import { REPO_ROOT } from '../../src/reproduce/published.js';
 import { runSmoke, smokeBackendLine, SMOKE_PAPERS } from '../../src/reproduce/smoke-run.js';
 import { SKIP_MARK } from '../helpers/requires.js';
 
