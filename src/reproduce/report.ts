@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { applyBudget, loadExperiments } from './experiments.js';
 import type { BudgetName, Experiment } from './experiment-schema.js';
 import { loadPublished, publishedCell } from './published.js';
+import { paperReportSections, renderReportSections } from './report-sections.js';
 import { collectResults, type DataStatus, type JobResult } from './results.js';
 import { summarize, type Summary } from './stats.js';
 import { judge, loadTolerances, toleranceFor, type Verdict } from './verdict.js';
@@ -38,7 +39,8 @@ export interface Report {
   dataNote: string;
   backends: string[];
   codeVersions: string[];
-  /** Paper-specific sections (e.g. mushtaq2020's NAA/TAA grid and leakage gaps), markdown. */
+  /** Paper-specific sections (e.g. mushtaq2020's NAA/TAA grid and leakage gaps), markdown, rendered from the
+   * paper's reproductions/<paper>/report-sections.json or a study's declaration (./report-sections.ts). */
   sections: string[];
 }
 
@@ -84,14 +86,13 @@ export interface ReportHooks {
   aggregate(exp: Experiment, results: JobResult[]): Record<string, number>;
   /** Aggregate keys shown as extra measured rows (e.g. the official EER mean). */
   reportExtraKeys?: string[];
-  /** Paper-specific report sections (markdown), from the report's rows. */
-  reportSections?(rows: ReportRow[], budget: BudgetName): string[];
 }
 
 export function buildReport(paper: string, budget: BudgetName, resultsDir: string, pipeline: ReportHooks): Report {
   const pub = loadPublished(paper);
   const tol = loadTolerances(paper);
   const experiments = loadExperiments(paper);
+  const declared = paperReportSections(paper, experiments.map((e) => e.id));
   const all = collectResults(resultsDir, budget, paper);
   const errataIds = new Set<string>();
   const rows: ReportRow[] = [];
@@ -185,7 +186,7 @@ export function buildReport(paper: string, budget: BudgetName, resultsDir: strin
     dataNote: statuses.length ? statuses.join('; ') : 'no results yet',
     backends: [...new Set(all.map((r) => r.backend))],
     codeVersions: [...new Set(all.map((r) => `${r.provenance.gitCommit?.slice(0, 10) ?? 'unknown'}${r.provenance.gitDirty ? '+dirty' : ''}`))],
-    sections: pipeline.reportSections?.(rows, budget) ?? [],
+    sections: declared ? renderReportSections(declared, rows, budget) : [],
   };
 }
 

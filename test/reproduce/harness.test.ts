@@ -200,8 +200,7 @@ describe('mushtaq2020 report sections', () => {
         writeResult(dir, fakeResult(j, { accuracy: 10, loss: 2, foldsInData: 3, distinctPredictions: distinct, accuracyPopulationBN: popAcc }));
       }
     }
-    const rows = buildReport('mushtaq2020', 'quick', dir, pipeline).rows;
-    const text = pipeline.reportSections!(rows, 'quick').join('\n');
+    const text = buildReport('mushtaq2020', 'quick', dir, pipeline).sections.join('\n');
     expect(text).toContain('| CNN7 | 10.0 (n=1) | 10.0 (n=1) | not run |');
     expect(text).toContain('| CNN7 | 50.0 (n=1) | 30.0 (n=1) | not run |');
     expect(text).toMatch(/Warning: esc10-cnn7-none predicted fewer than 3 distinct classes/);

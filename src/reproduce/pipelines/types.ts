@@ -53,8 +53,6 @@ export interface PaperPipeline {
   describeData?(ctx: JobContext, budget: BudgetName): string | null;
   /** Aggregate keys shown as extra measured rows (e.g. the official EER mean). */
   reportExtraKeys?: string[];
-  /** Paper-specific report sections (markdown), from the report's rows. */
-  reportSections?(rows: import('../report.js').ReportRow[], budget: BudgetName): string[];
   /** Compute estimate for --plan: training sample-passes and forward FLOPs per sample. */
   estimate(exp: BudgetedExperiment, ctx: JobContext): { samplePasses: number; flopsPerSample: number };
   /**
