@@ -76,7 +76,7 @@ export function studyPipeline(o: StudyPipelineOptions): PaperPipeline {
       // Training clips per fold: (k - 1) / k of the clips, each with its offline copies.
       const clipsPerFold = Math.round((clips * (k - 1)) / k);
       const fx = featureExtractor(exp.features);
-      const model = buildModel(exp.model, fx.inputShape, classes);
+      const model = buildModel(exp.model, fx.inputShape, classes, undefined, true);
       const flops = forwardFlops(model);
       model.dispose();
       return { samplePasses: clipsPerFold * (1 + exp.augment.offline.length) * exp.training.epochs, flopsPerSample: flops };

@@ -218,8 +218,15 @@ export function cropOf(online: readonly AugmentRefT[], fx: FeatureExtractor): { 
   return { transform, length };
 }
 
-/** The registered network of `model`, for an input shape and class count. */
-export function buildModel(model: BudgetedExperiment['model'], inputShape: readonly number[], nClasses: number, seed?: number): tf.LayersModel {
+/** The registered network of `model`, for an input shape and class count (models that take any length are built with a free time axis). */
+export function buildModel(
+  model: BudgetedExperiment['model'],
+  inputShape: readonly number[],
+  nClasses: number,
+  seed?: number,
+  /** Build with the given frame count even for a model that takes any length (compute estimates count FLOPs at that length). */
+  fixedLength = false,
+): tf.LayersModel {
   const entry = getModelEntry(model.name);
   const { widthMultiplier, alpha, ...rest } = model.options as { widthMultiplier?: number; alpha?: number };
   const unknown = Object.keys(rest);
@@ -229,7 +236,7 @@ export function buildModel(model: BudgetedExperiment['model'], inputShape: reado
   return entry.build({
     ...(widthMultiplier !== undefined ? { width: widthMultiplier } : {}),
     ...(alpha !== undefined ? { alpha } : {}),
-    frames: image ? inputShape[1] : entry.anyLength ? null : inputShape[0],
+    frames: image ? inputShape[1] : entry.anyLength && !fixedLength ? null : inputShape[0],
     nMels: image ? inputShape[0] : inputShape[1],
     channels: inputShape[2],
     nClasses,

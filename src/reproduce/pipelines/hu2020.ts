@@ -327,7 +327,7 @@ export const pipeline: PaperPipeline = {
     const crop = exp.augment.online.find((r) => r.name === 'random_crop');
     const frames = crop ? Number((crop.params as { cropLength?: number }).cropLength ?? 400) : fx.inputShape[0];
     const nClasses = taskOf(exp).task === '1b' || exp.dataset.subset === '3class' ? 3 : TAU2020_SCENES.length;
-    const model = buildModel(exp.model, [frames, fx.inputShape[1], fx.inputShape[2]], nClasses);
+    const model = buildModel(exp.model, [frames, fx.inputShape[1], fx.inputShape[2]], nClasses, undefined, true);
     const flops = forwardFlops(model);
     model.dispose();
     // Training items of a full-data run: the list (capped) plus the offline copies (device-A-only methods on device A's share).

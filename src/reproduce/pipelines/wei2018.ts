@@ -209,7 +209,8 @@ export const pipeline: PaperPipeline = {
     // the real dataset's (1946 development, 816 evaluation chunks).
     let dev = DEV_CHUNKS;
     let evl = EVAL_CHUNKS;
-    if (located(ctx, exp.budget).origin === 'stand-in') {
+    const at = located(ctx, exp.budget);
+    if (at.origin === 'stand-in' && !at.blocker) {
       dev = 5 * CHIME_STAND_IN.size;
       evl = CHIME_STAND_IN.size;
     }
