@@ -1,41 +1,60 @@
 /**
  * `npx audio-aug-lab reproduce <paper> ...` — the project's main job: rerun
  * a paper's experiments and print, cell by cell, what was measured next to
- * what was published, with a verdict.
+ * what was published, with a verdict. `reproduce --study FILE` runs a
+ * user-defined study the same way (its arms x folds x seeds through the
+ * generic runner, a report of measured values with no published side);
+ * `reproduce --list` lists the papers' experiments and the studies.
  */
 import { resolve, join } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { BUDGETS, type BudgetName } from '../reproduce/experiment-schema.js';
-import { availableJobs, jobsFor, resolveShard, selectExperiments, shardJobs, type Shard } from '../reproduce/experiments.js';
+import { applyBudget, availableJobs, jobsFor, loadExperiments, resolveShard, selectExperiments, shardJobs, type JobSelection, type Shard } from '../reproduce/experiments.js';
 import { pipelineFor } from '../reproduce/pipelines/index.js';
 import { defaultJobCount, runJobs } from '../reproduce/runner.js';
 import { buildReport, reportMarkdown, writeReport } from '../reproduce/report.js';
 import { writeReportCharts } from '../viz/report-chart.js';
 import { planText } from '../reproduce/plan.js';
 import { PAPERS } from '../reproduce/published.js';
+import { displayPath } from '../reproduce/results.js';
+import { loadStudy, type Study } from '../reproduce/study-file.js';
+import { buildStudyReport, listStudies, STUDIES_DIR, studyBlockers, studyPipelineFor } from '../reproduce/study-run.js';
 import { threadBudget } from '../backend/threads.js';
-import { AudioAugLabError, FileAccessError, MissingFileError, UsageError } from '../util/errors.js';
+import { AudioAugLabError, FileAccessError, InvalidParameterError, MissingFileError, UsageError } from '../util/errors.js';
 import type { JobContext } from '../reproduce/pipelines/types.js';
 import { EXIT, exitCodesHelp, parseCommandArgs, runCommand } from './command.js';
 import { checkOutputDir } from './files.js';
 import { FRAMEWORKS, isFrameworkName, type FrameworkName } from '../train/framework-profile.js';
 
-export const summary = 'rerun a paper (smoke | quick | full) and report published vs measured, cell by cell';
+export const summary = 'rerun a paper (smoke | quick | full) and report published vs measured, cell by cell; or run your own study (--study)';
 
 const HELP = `usage: audio-aug-lab reproduce <paper> [options]
+       audio-aug-lab reproduce --study FILE [options]
+       audio-aug-lab reproduce --list
 
   <paper>             ${PAPERS.join(' | ')}
+  --study FILE        run a user-defined study instead of a paper: a JSON file of arms that
+                      share their settings (format: reproductions/studies/README.md; example:
+                      reproductions/studies/example-esc.json). Its data is its first arm's
+                      dataset, e.g. 'folder': the folder given with --data-dir (WAV files and a
+                      labels.csv with header file,label[,fold][,source]; or an ESC-50 layout).
+                      Results go to <results>/<budget>/<study id>/<arm>/; the report shows the
+                      measured values of each arm (a study has no published numbers)
+  --list              list the papers with their experiment ids, and the studies in
+                      reproductions/studies/ with their arms
   --budget NAME       smoke (fixtures/sample, minutes: checks the pipeline only),
                       quick (reduced epochs on real data), full (the paper's schedule).
                       Default: smoke unless --data-dir holds the verified dataset (then quick).
   --plan              print the runnability matrix and compute estimate, run nothing
-  --only ID[,ID]      run only these experiments (ids in reproductions/<paper>/experiments/)
+  --only ID[,ID]      run only these experiments (ids in reproductions/<paper>/experiments/;
+                      for a study, its arm ids)
   --seeds N[,N]       run only these seeds of each experiment (all folds of each; the
                       report aggregates the seeds that are complete)
   --shard i/n         run slice i of n of the job list (also from SLURM_ARRAY_TASK_ID/COUNT,
                       or JOB_COMPLETION_INDEX with AUDIO_AUG_LAB_SHARDS); merge with 'report'
   --data-dir DIR      the dataset root (else a dataset fetched by 'audio-aug-lab data' into
-                      the data root, else the embedded ESC-10 sample or fixtures built from it)
+                      the data root, else the embedded ESC-10 sample or fixtures built from it);
+                      for a study on dataset 'folder', the folder of WAV files
   --results DIR       results directory (default ./results); finished jobs are skipped
   --work-dir DIR      fixtures and feature caches (default <results>/work)
   --parallel N        worker processes (default: thread budget / threads per job;
@@ -76,6 +95,45 @@ function positiveInt(text: string | undefined, flag: string): number | undefined
   return Number(text);
 }
 
+/** `first` then `items` joined by ', ', wrapped to lines of at most `width` characters, the later ones indented by `indent`. */
+function wrapped(first: string, items: readonly string[], indent: string, width = 100): string[] {
+  const lines: string[] = [];
+  let line = first;
+  for (const [i, item] of items.entries()) {
+    const piece = `${item}${i < items.length - 1 ? ',' : ''}`;
+    if (line.trim() && line.length + 1 + piece.length > width) {
+      lines.push(line);
+      line = `${indent}${piece}`;
+    } else line = line.trim() ? `${line} ${piece}` : `${line}${piece}`;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** `reproduce --list`: the papers with their experiment ids, the studies with their arms. 1 when a study file does not load. */
+function list(): number {
+  const lines = ['papers (audio-aug-lab reproduce <paper> [--only ID,...]):'];
+  for (const paper of PAPERS) {
+    const ids = loadExperiments(paper).map((e) => e.id);
+    lines.push(...wrapped(`  ${paper} (${ids.length} experiments):`, ids, '    '));
+  }
+  const studies = listStudies();
+  lines.push('', `studies (audio-aug-lab reproduce --study FILE [--only ARM,...]; ${displayPath(STUDIES_DIR)}/):`);
+  if (studies.length === 0) lines.push('  (none)');
+  let broken = 0;
+  for (const s of studies) {
+    if ('error' in s) {
+      broken++;
+      lines.push(`  ${displayPath(s.file)}: does not load: ${s.error}`);
+      continue;
+    }
+    const arms = s.study.experiments.map((e) => e.id);
+    lines.push(`  ${s.study.id}: ${s.study.title} (${displayPath(s.file)})`, ...wrapped(`    ${arms.length} arms:`, arms, '      '));
+  }
+  console.log(lines.join('\n'));
+  return broken ? EXIT.error : 0;
+}
+
 async function command(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs({
     args: argv,
@@ -96,6 +154,8 @@ async function command(argv: string[]): Promise<number> {
       backend: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
       'no-report': { type: 'boolean', default: false },
+      study: { type: 'string' },
+      list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -105,22 +165,37 @@ async function command(argv: string[]): Promise<number> {
   }
 
   // 1. Every argument, before anything heavy (no backend, no data).
-  const paper = positionals[0];
-  if (!paper) throw new UsageError(`give a paper: ${PAPERS.join(', ')}`);
-  if (!(PAPERS as readonly string[]).includes(paper)) throw new UsageError(`unknown paper '${paper}' (papers: ${PAPERS.join(', ')})`);
+  if (values.list) {
+    const other = positionals[0] ?? (values.study !== undefined ? '--study' : undefined);
+    if (other !== undefined) throw new UsageError(`--list takes no paper or study (got '${other}')`);
+    return list();
+  }
+  const paperArg = positionals[0];
+  if (paperArg !== undefined && values.study !== undefined) {
+    throw new UsageError(`give a paper or --study FILE, not both (got '${paperArg}' and --study ${values.study})`);
+  }
+  if (paperArg === undefined && values.study === undefined) throw new UsageError(`give a paper (${PAPERS.join(', ')}) or --study FILE`);
+  if (paperArg !== undefined && !(PAPERS as readonly string[]).includes(paperArg)) {
+    throw new UsageError(`unknown paper '${paperArg}' (papers: ${PAPERS.join(', ')})`);
+  }
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
+  if (values.study === '') throw new UsageError('--study needs a study file');
+  // A study file is read now (every field checked at load; errors name the file and the JSON path).
+  const study: Study | null = values.study !== undefined ? loadStudy(values.study) : null;
+  /** What jobs and results are filed under: the paper, or the study id. */
+  const paper = study ? study.id : paperArg!;
   if (values.budget !== undefined && !(BUDGETS as string[]).includes(values.budget)) {
     throw new UsageError(`--budget must be one of ${BUDGETS.join(', ')}, got '${values.budget}'`);
   }
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   if (values.only !== undefined && only!.length === 0) throw new UsageError('--only needs experiment ids (comma-separated)');
-  if (only) asUsage(() => selectExperiments(paper, only));
+  if (only) asUsage(() => selectExperiments(paper, only, study?.experiments));
   const seeds = values.seeds?.split(',').map((s) => {
     const t = s.trim();
     if (!/^\d+$/.test(t) || !Number.isSafeInteger(Number(t))) throw new UsageError(`--seeds: '${s}' is not a seed (a non-negative integer)`);
     return Number(t);
   });
-  const selection = { only, seeds };
+  const selection: JobSelection = { only, seeds, ...(study ? { study: { file: study.file, experiments: study.experiments } } : {}) };
   if (values.framework !== undefined && !isFrameworkName(values.framework)) {
     throw new UsageError(`--framework must be one of ${FRAMEWORKS.join(', ')}, got '${values.framework}'`);
   }
@@ -148,10 +223,21 @@ async function command(argv: string[]): Promise<number> {
     framework: values.framework as FrameworkName | undefined,
   };
   const log = (l: string) => process.stderr.write(`${l}\n`);
-  const pipeline = await pipelineFor(paper);
+  const pipeline = study ? studyPipelineFor(study) : await pipelineFor(paper);
   const budget: BudgetName = (values.budget as BudgetName | undefined) ?? pipeline.defaultBudget?.({ ...ctx, log }) ?? 'smoke';
   // the plan and the run refuse the same selections (e.g. --seeds no experiment has)
   const selected = asUsage(() => jobsFor(paper, budget, selection));
+  if (study && !values.plan) {
+    // A study's data is the user's: refuse now, naming what is wrong, rather than fail every job.
+    const arms = selectExperiments(paper, only, study.experiments).map((e) => applyBudget(e, budget));
+    const blocked = studyBlockers(arms, pipeline, { ...ctx, log }, budget);
+    if (blocked.length && !ctx.dataDir && arms.some((a) => a.dataset.id === 'folder')) {
+      throw new UsageError(`${displayPath(study.file)}: dataset 'folder' is the folder given with --data-dir (WAV files and a labels.csv: file,label[,fold][,source]); give --data-dir DIR`);
+    }
+    if (blocked.length) {
+      throw new InvalidParameterError(`${displayPath(study.file)}: ${blocked[0]}${blocked.length > 1 ? ` (and ${blocked.length - 1} more arm(s))` : ''}`);
+    }
+  }
 
   // 2. The work.
   const note = pipeline.describeData?.({ ...ctx, log }, budget);
@@ -206,7 +292,7 @@ async function command(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  const report = buildReport(paper, budget, resultsDir, pipeline);
+  const report = study ? buildStudyReport(study, budget, resultsDir, pipeline) : buildReport(paper, budget, resultsDir, pipeline);
   console.log(reportMarkdown(report));
   if (!values['no-report']) {
     const reportDir = join(resultsDir, budget, paper, 'report');

@@ -49,7 +49,7 @@ export function buildPlan(
   selection: JobSelection = {},
 ): PlanRow[] {
   const rows: PlanRow[] = [];
-  for (const exp of selectExperiments(paper, selection.only)) {
+  for (const exp of selectExperiments(paper, selection.only, selection.study?.experiments)) {
     const b = applyBudget(exp, budget);
     const cells = exp.regenerates.map((r) => `${r.table} ${r.row}`).join('; ') || '(measured only)';
     const foldLimit = exp.kind === 'train' && !exp.notRunnable ? (pipeline.foldsAvailable?.(b, ctx) ?? null) : null;
@@ -147,7 +147,7 @@ export function planTable(rows: PlanRow[], budget: BudgetName, backend: string, 
 /** The registered models the selected train experiments use, with the largest batch each is trained with. */
 export function planModels(paper: string, budget: BudgetName, selection: JobSelection = {}): { model: string; batch: number; experiments: string[] }[] {
   const out = new Map<string, { model: string; batch: number; experiments: string[] }>();
-  for (const exp of selectExperiments(paper, selection.only)) {
+  for (const exp of selectExperiments(paper, selection.only, selection.study?.experiments)) {
     if (exp.kind !== 'train' || exp.notRunnable) continue;
     const b = applyBudget(exp, budget);
     const name = b.model.name;

@@ -1,7 +1,10 @@
 /**
  * The side-by-side report: for every published cell of a paper (and every
  * measured cell without a published number), published | measured mean +/- sd
- * over seeds (n) | delta | verdict, as markdown, CSV and JSON. The chart of
+ * over seeds (n) | delta | verdict, as markdown, CSV and JSON. A user-defined
+ * study (`reproduce --study`) has no paper: its report lists each arm's
+ * measured values only (mean, 95% interval over seeds, n) and says so at the
+ * top. The chart of
  * measured vs published (vega-lite, SVG, PNG) is drawn by the viz layer
  * (src/viz/report-chart.ts); the harness renders nothing.
  */
@@ -9,8 +12,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyBudget, loadExperiments } from './experiments.js';
 import type { BudgetName, Experiment } from './experiment-schema.js';
-import { loadPublished, publishedCell } from './published.js';
-import { paperReportSections, renderReportSections } from './report-sections.js';
+import { loadPublished, publishedCell, type Published } from './published.js';
+import { paperReportSections, renderReportSections, type ReportSections } from './report-sections.js';
 import { collectResults, type DataStatus, type JobResult } from './results.js';
 import { summarize, type Summary } from './stats.js';
 import { judge, loadTolerances, toleranceFor, type Verdict } from './verdict.js';
@@ -42,7 +45,23 @@ export interface Report {
   /** Paper-specific sections (e.g. mushtaq2020's NAA/TAA grid and leakage gaps), markdown, rendered from the
    * paper's reproductions/<paper>/report-sections.json or a study's declaration (./report-sections.ts). */
   sections: string[];
+  /** A user-defined study's report (`paper` is the study id): its title and file; no row has a published value. */
+  study?: { title: string; file: string };
 }
+
+/** What a user-defined study's report is built from instead of a paper's files. */
+export interface StudyReportSource {
+  /** The study's arms (resolved and validated, ./study-file.ts). */
+  experiments: readonly Experiment[];
+  title: string;
+  /** The study file, as shown to the user. */
+  file: string;
+  /** Its report sections, if it declares any (checked with parseReportSections, ./report-sections.ts). */
+  sections?: ReportSections;
+}
+
+/** The verdict text of a study's measured cells. */
+export const STUDY_VERDICT_TEXT = 'measured (a user study: no published counterpart)';
 
 function groupBySeed(results: JobResult[]): Map<number, JobResult[]> {
   const m = new Map<number, JobResult[]>();
@@ -88,11 +107,12 @@ export interface ReportHooks {
   reportExtraKeys?: string[];
 }
 
-export function buildReport(paper: string, budget: BudgetName, resultsDir: string, pipeline: ReportHooks): Report {
-  const pub = loadPublished(paper);
-  const tol = loadTolerances(paper);
-  const experiments = loadExperiments(paper);
-  const declared = paperReportSections(paper, experiments.map((e) => e.id));
+export function buildReport(paper: string, budget: BudgetName, resultsDir: string, pipeline: ReportHooks, study?: StudyReportSource): Report {
+  const none: Published = { paper, reference: '', source: 'none.md', tables: [], text: [], checks: [] };
+  const pub = study ? none : loadPublished(paper);
+  const tol = study ? { paper, tolerances: [] } : loadTolerances(paper);
+  const experiments = study ? study.experiments : loadExperiments(paper);
+  const declared = study ? (study.sections ?? null) : paperReportSections(paper, experiments.map((e) => e.id));
   const all = collectResults(resultsDir, budget, paper);
   const errataIds = new Set<string>();
   const rows: ReportRow[] = [];
@@ -131,7 +151,7 @@ export function buildReport(paper: string, budget: BudgetName, resultsDir: strin
       const values = kept.map(([, v]) => v);
       const seeds = kept.map(([sd]) => sd);
       const measured = values.length ? summarize(values) : null;
-      const verdict = judge({
+      const judged = judge({
         published: cell.published,
         measured,
         budget,
@@ -141,6 +161,7 @@ export function buildReport(paper: string, budget: BudgetName, resultsDir: strin
         reference: exp.kind === 'reference',
         incomplete,
       });
+      const verdict = study && judged.kind === 'no published value' ? { ...judged, text: STUDY_VERDICT_TEXT } : judged;
       rows.push({
         ...cell,
         experiment: exp.id,
@@ -187,6 +208,7 @@ export function buildReport(paper: string, budget: BudgetName, resultsDir: strin
     backends: [...new Set(all.map((r) => r.backend))],
     codeVersions: [...new Set(all.map((r) => `${r.provenance.gitCommit?.slice(0, 10) ?? 'unknown'}${r.provenance.gitDirty ? '+dirty' : ''}`))],
     sections: declared ? renderReportSections(declared, rows, budget) : [],
+    ...(study ? { study: { title: study.title, file: study.file } } : {}),
   };
 }
 
@@ -201,7 +223,35 @@ function measuredText(r: ReportRow): string {
   return m.n >= 2 ? `${fmt(m.mean)} +/- ${fmt(m.sd, 2)} (n=${m.n}; 95% CI ${fmt(m.ci95[0])} to ${fmt(m.ci95[1])})` : `${fmt(m.mean)} (n=1)`;
 }
 
+/** A study's report: one row per arm and measured value (mean, 95% interval over seeds, n), no published side. */
+function studyMarkdown(rep: Report, study: NonNullable<Report['study']>): string[] {
+  const lines = [
+    `# ${rep.paper}: ${study.title} (${rep.budget} budget)`,
+    '',
+    `**A user-defined study (${study.file}): no cell has a published counterpart. Every number below was measured here; nothing is compared with a paper.**`,
+    rep.budget === 'smoke' ? '**Smoke budget: this run checks that the study runs end to end. Its numbers mean little.**' : '',
+    `Data: ${rep.dataNote}.`,
+    `Backend: ${rep.backends.join(', ') || 'n/a'}. Code: ${rep.codeVersions.join(', ') || 'n/a'}. Generated ${rep.generatedAt}.`,
+    '',
+    '| arm | metric | measured mean | 95% interval | sd | n (seeds) | note |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rep.rows) {
+    const m = r.measured;
+    const interval = m && m.n >= 2 ? `${fmt(m.ci95[0])} to ${fmt(m.ci95[1])}` : m ? 'needs 2 seeds' : '';
+    const n = m ? `${m.n} (${r.seeds.join(', ')})` : '0';
+    // The line above says every row is measured only; the note is for rows without a full result.
+    const note = r.verdict.kind === 'no published value' ? '' : r.verdict.text;
+    lines.push(`| ${r.experiment ?? r.row} | ${r.column} | ${fmt(m?.mean)} | ${interval} | ${m && m.n >= 2 ? fmt(m.sd, 2) : ''} | ${n} | ${note} |`);
+  }
+  return lines;
+}
+
 export function reportMarkdown(rep: Report): string {
+  if (rep.study) {
+    const lines = [...studyMarkdown(rep, rep.study), ...rep.sections.flatMap((s) => ['', s])];
+    return `${lines.filter((l, i) => l !== '' || lines[i - 1] !== '').join('\n')}\n`;
+  }
   const lines = [
     `# ${rep.paper}: published vs measured (${rep.budget} budget)`,
     '',

@@ -1,14 +1,15 @@
 /**
- * Run one job in this process: claim it, run the paper's pipeline, write its
- * result file, release the claim. Shared by the in-process runner and the
- * worker processes.
+ * Run one job in this process: claim it, run the paper's pipeline (a
+ * user-defined study's: the generic study pipeline, ./study-run.ts), write
+ * its result file, release the claim. Shared by the in-process runner and
+ * the worker processes.
  */
-import { applyBudget, loadExperiments, type Job } from './experiments.js';
+import { applyBudget, experimentOfJob, type Job } from './experiments.js';
 import { claimJob, writeResult, type JobResult } from './results.js';
 import { codeVersion } from './provenance.js';
 import { pipelineFor } from './pipelines/index.js';
 import type { JobContext } from './pipelines/types.js';
-import { InvalidParameterError } from '../util/errors.js';
+import { studyPipelineOfJob } from './study-run.js';
 
 export type JobOutcome = { status: 'done'; path: string } | { status: 'skipped'; reason: string };
 
@@ -20,11 +21,10 @@ export async function runOneJob(job: Job, resultsDir: string, ctx: JobContext, b
     // gradient kernels stock tfjs lacks or gets wrong (memoised, cheap).
     const { initBackend } = await import('../backend/index.js');
     await initBackend({ quiet: true });
-    const exp = loadExperiments(job.paper).find((e) => e.id === job.experiment);
-    if (!exp) throw new InvalidParameterError(`no experiment ${job.experiment} for ${job.paper}`);
+    const exp = experimentOfJob(job);
     const budgeted = applyBudget(exp, job.budget);
     if (ctx.framework) budgeted.framework = ctx.framework;
-    const pipeline = await pipelineFor(job.paper);
+    const pipeline = job.study ? studyPipelineOfJob(job) : await pipelineFor(job.paper);
     const started = new Date();
     const t0 = performance.now();
     const out = await pipeline.runJob(job, budgeted, ctx);
