@@ -24,7 +24,9 @@ export function reportChartSpec(rep: Report): Record<string, unknown> {
     }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `${rep.paper}: measured (95% interval) vs published, ${rep.budget} budget`,
+    title: rep.study
+      ? `${rep.paper}: measured (95% interval), ${rep.budget} budget (a user study: nothing published to compare with)`
+      : `${rep.paper}: measured (95% interval) vs published, ${rep.budget} budget`,
     data: { values: data },
     facet: { row: { field: 'unit', type: 'nominal', title: null } },
     resolve: { scale: { x: 'independent', y: 'independent' } },

@@ -109,6 +109,7 @@ describe('reproduce --study: the example study on a folder made from the embedde
     const md = readFileSync(join(reportDir, 'report.md'), 'utf8').split('\n');
     expect(md[0]).toMatch(/^# example-esc: .* \(smoke budget\)$/);
     expect(md[2]).toContain('no cell has a published counterpart');
+    expect(JSON.parse(readFileSync(join(reportDir, 'report.vl.json'), 'utf8')).title).toContain('a user study: nothing published to compare with');
     const r = JSON.parse(readFileSync(resultFile, 'utf8'));
     const acc = md.find((l) => l.startsWith('| none | accuracy |'))!;
     expect(acc.split('|').map((c) => c.trim())[3]).toBe(String(Number(r.metrics.accuracy.toPrecision(4))));
