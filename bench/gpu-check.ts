@@ -12,8 +12,9 @@
  *    and its forward GFLOP per sample;
  * 4. training-step timings at FULL input size of wei2018-crnn,
  *    mushtaq2020-cnn7 and hu2020-fcnn (task 1a, 30.7 GFLOP forward per
- *    sample): on webgpu with the registry's batch (smaller when it does not
- *    fit, said in the row), 5 steps; on the CPU path (wasm with the fused
+ *    sample): on webgpu with the paper's batch (the model's default
+ *    experiment row, read from reproductions/<paper>/experiments/ through
+ *    modelTrainingRow; smaller when it does not fit, said in the row), 5 steps; on the CPU path (wasm with the fused
  *    layers, 1 thread; the native OpenBLAS addon is not bundled) with at most
  *    8 per batch and at most ~200 GFLOP per step (hu2020-fcnn: 2; its
  *    samples/s hardly depend on the batch, and 32 x 122 MiB of activations
@@ -31,7 +32,8 @@
 import * as tf from '@tensorflow/tfjs';
 import * as tfjsWebgpu from '@tensorflow/tfjs-backend-webgpu';
 import * as dawn from 'webgpu';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { provideModule } from '../src/backend/webgpu/modules.js';
 import { initBackend } from '../src/backend/index.js';
 import { webgpuLimits } from '../src/backend/webgpu/index.js';
@@ -39,6 +41,7 @@ import { batchThatFits, explainGpuTrouble, tensorSizes } from '../src/backend/we
 import { installFusedLayers, uninstallFusedLayers } from '../src/backend/fused/layers.js';
 import { getModelEntry } from '../src/models/registry.js';
 import { forwardFlops } from '../src/reproduce/flops.js';
+import { modelTrainingRow, REPRODUCTIONS_DIR } from '../src/reproduce/index.js';
 import { lossFunction } from '../src/train/losses.js';
 import { trainableVariables } from '../src/train/optimizers.js';
 import { Rng } from '../src/util/rng.js';
@@ -62,6 +65,21 @@ const batchOverride = batchArg();
 const MODELS = quick ? ['wei2018-crnn', 'mushtaq2020-cnn7', 'hu2020-small-fcnn'] : ['wei2018-crnn', 'mushtaq2020-cnn7', 'hu2020-fcnn'];
 /** --quick batches (a software adapter). */
 const QUICK_BATCH: Record<string, number> = { 'wei2018-crnn': 2, 'mushtaq2020-cnn7': 2, 'hu2020-small-fcnn': 1 };
+/**
+ * The batch each model trains with in its paper (the experiment configs).
+ * bench/gpu-check.sh runs the bundle from a temporary folder with the
+ * repository root as working directory, so the bundle's own idea of where
+ * reproductions/ lies is wrong there: the working directory's copy is used then.
+ */
+function paperBatches(): Record<string, number> {
+  const dir = existsSync(REPRODUCTIONS_DIR) ? REPRODUCTIONS_DIR : join(process.cwd(), 'reproductions');
+  if (!existsSync(dir)) {
+    console.error(`gpu-check: the experiment configs are needed for the papers' batch sizes: neither ${REPRODUCTIONS_DIR} nor ${dir} exists (run from the repository root)`);
+    process.exit(2);
+  }
+  return Object.fromEntries(MODELS.map((name) => [name, modelTrainingRow(name, 'full', dir).training.batchSize]));
+}
+const PAPER_BATCH = paperBatches();
 const CPU_MAX_BATCH = 8;
 /** Training FLOPs (3 x forward) one CPU-path step may take. */
 const CPU_STEP_FLOPS = 200e9;
@@ -236,8 +254,8 @@ for (const name of MODELS) {
   const fit = batchThatFits(tensorSizes(model), limits);
   const flops = forwardFlops(model);
   model.dispose();
-  cpuBatchOf[name] = Math.max(1, Math.min(getModelEntry(name).batchSize, CPU_MAX_BATCH, Math.floor(CPU_STEP_FLOPS / (3 * flops))));
-  const want = batchOverride ?? (quick ? QUICK_BATCH[name] : getModelEntry(name).batchSize);
+  cpuBatchOf[name] = Math.max(1, Math.min(PAPER_BATCH[name], CPU_MAX_BATCH, Math.floor(CPU_STEP_FLOPS / (3 * flops))));
+  const want = batchOverride ?? (quick ? QUICK_BATCH[name] : PAPER_BATCH[name]);
   gpuBatch[name] = Math.min(want, fit.maxBatch);
   if (gpuBatch[name] < want) batchNote[name] = ` (batch ${want} does not fit)`;
   console.log(

@@ -1,8 +1,10 @@
 /**
  * Where one training step's time goes: tf.profile's per-kernel wall time for
- * one step of a registry model at its paper batch size (after a warm-up
- * step), summed by kernel name, largest first. For finding what to fuse or
- * replace next; not a benchmark (profiling adds overhead to every kernel).
+ * one step of a registry model (after a warm-up step), summed by kernel
+ * name, largest first. The batch is the paper's (the batch of the model's
+ * default experiment row, modelTrainingRow; give --batch for a model that
+ * no experiment trains). For finding what to fuse or replace next; not a
+ * benchmark (profiling adds overhead to every kernel).
  *
  *   npx tsx bench/profile-train.ts [--model wei2018-crnn] [--batch N] [--top 25] [--repeat 5]
  */
@@ -10,6 +12,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.js';
 import { getModelEntry } from '../src/models/registry.js';
+import { modelTrainingRow } from '../src/reproduce/index.js';
 import { makeOptimizer } from '../src/train/optimizers.js';
 import { benchTrainStep } from './train-step.js';
 
@@ -23,7 +26,7 @@ const { values } = parseArgs({
 });
 const info = await initBackend();
 const e = getModelEntry(values.model!);
-const batch = Number(values.batch ?? e.batchSize);
+const batch = values.batch !== undefined ? Number(values.batch) : modelTrainingRow(e.name).training.batchSize;
 const model = e.build({ seed: 1 });
 const x = tf.randomNormal([batch, ...e.inputShape], 0, 1, 'float32', 1);
 const labels = tf.tidy(() => tf.oneHot(tf.randomUniform([batch], 0, e.nClasses, 'int32', 2), e.nClasses).toFloat());

@@ -1,6 +1,8 @@
 /**
- * Training speed: samples/s for each model at its paper's batch size on the
- * active backend, with 1 and more data-parallel workers (fit's `workers`
+ * Training speed: samples/s for each model at its paper's batch size (the
+ * batch of the model's default experiment row, modelTrainingRow in
+ * src/reproduce/index.ts; a model that no experiment trains, hu2020-fsfcnn-s,
+ * is timed only when --batch is given) on the active backend, with 1 and more data-parallel workers (fit's `workers`
  * option, src/train/data-parallel.ts), and — when Debian's python3-torch is
  * installed — the same wei2018 CRNN in PyTorch with as many threads as the
  * thread budget, in the same run, with the ratio for each worker count.
@@ -36,6 +38,7 @@ import * as tf from '@tensorflow/tfjs';
 import { computeLabel, initBackend } from '../src/backend/index.js';
 import { acquireThreads, threadBudget } from '../src/backend/threads.js';
 import { getModelEntry, modelNames } from '../src/models/registry.js';
+import { modelTrainingRow, modelTrainingRows, type BudgetedExperiment } from '../src/reproduce/index.js';
 import type { Batch } from '../src/train/batches.js';
 import { DataParallel } from '../src/train/data-parallel.js';
 import { benchTrainStep } from './train-step.js';
@@ -74,6 +77,18 @@ interface Row {
   note: string;
 }
 
+/** How `name` trains in its paper (its default experiment row), or null when no experiment trains it. */
+function paperTraining(name: string): BudgetedExperiment['training'] | null {
+  return modelTrainingRows(name).length > 0 ? modelTrainingRow(name).training : null;
+}
+
+/** The batch a measurement of `name` uses: --batch, else the paper's. */
+function batchOf(name: string, paper = values.batch ? null : paperTraining(name)): number {
+  if (values.batch) return Number(values.batch);
+  if (paper === null) throw new Error(`bench/train: no experiment config trains ${name}, so it has no paper batch size; give --batch N to time it`);
+  return paper.batchSize;
+}
+
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
@@ -103,13 +118,15 @@ async function benchModel(name: string, workers: number): Promise<Row> {
   const big = name.startsWith('hu2020') && !name.includes('small') && !name.includes('mobnet');
   const width = values.reduced && big ? 0.25 : 1;
   const model = e.build({ seed: 1, width });
-  const batch = values.batch ? Number(values.batch) : e.batchSize;
+  const paper = paperTraining(name);
+  const batch = batchOf(name, paper);
   const xSize = e.inputShape.reduce((a, b) => a * b, 1);
   const rng = new Rng(1);
   const xs = Float32Array.from({ length: batch * xSize }, () => rng.normal());
   const ys = new Float32Array(batch * e.nClasses);
   for (let i = 0; i < batch; i++) ys[i * e.nClasses + rng.int(0, e.nClasses)] = 1;
-  const spec: OptimizerSpec = e.optimizer.name === 'adam' ? { kind: 'adam', lr: e.optimizer.learningRate } : { kind: 'sgd', lr: 0.01, momentum: 0.9 };
+  // The paper's Adam; for SGD models (and a model no experiment trains) the bench's own SGD step.
+  const spec: OptimizerSpec = paper?.optimizer.kind === 'adam' ? { kind: 'adam', lr: paper.optimizer.lr } : { kind: 'sgd', lr: 0.01, momentum: 0.9 };
   const opt = makeOptimizer(spec);
   let note = width !== 1 ? `width ${width} (reduced)` : 'full size';
   let timing: { steps: number; elapsed: number; trace: string[] };
@@ -197,14 +214,17 @@ function measure(model: string, workers: number, env: Record<string, string> = {
   const last = r.stdout.trim().split('\n').pop() ?? '';
   if (r.status === 0 && last.startsWith('{')) return JSON.parse(last) as Row;
   const why = `${r.stderr}`.split('\n').map((l) => l.slice(0, 200)).filter((l) => /Error|Abort|error/.test(l))[0] ?? `exit ${r.status}`;
-  return { model, workers, batch: values.batch ? Number(values.batch) : getModelEntry(model).batchSize, input: getModelEntry(model).inputShape.join('x'), samplesPerSecond: NaN, steps: 0, note: `FAILED: ${why}` };
+  return { model, workers, batch: batchOf(model), input: getModelEntry(model).inputShape.join('x'), samplesPerSecond: NaN, steps: 0, note: `FAILED: ${why}` };
 }
 
-const names = values.models ? values.models.split(',') : modelNames();
+const asked = values.models ? values.models.split(',') : modelNames();
+// Without --batch, a model that no experiment trains has no batch to time it with.
+const names = values.batch ? asked : asked.filter((n) => paperTraining(n) !== null);
 console.log(`bench/train: backend ${info.description}; thread budget ${threads}; ${fixedSteps ? `${fixedSteps} steps` : `${seconds} s`} per measurement after one warm-up step; load average ${load()}`);
+for (const n of asked.filter((m) => !names.includes(m))) console.log(`  ${n.padEnd(22)} skipped: no experiment config trains it, so it has no paper batch size (give --batch N to time it)`);
 const crnnEntry = getModelEntry('wei2018-crnn');
 let ref: ReturnType<typeof torchReference> = null;
-if (names.includes('wei2018-crnn') && values['torch-first']) ref = torchReference(values.batch ? Number(values.batch) : crnnEntry.batchSize, crnnEntry.inputShape[0]);
+if (names.includes('wei2018-crnn') && values['torch-first']) ref = torchReference(batchOf('wei2018-crnn'), crnnEntry.inputShape[0]);
 const rows: Row[] = [];
 const print = (row: Row, label: string, speedup: string) =>
   console.log(
@@ -225,14 +245,14 @@ for (const n of names) {
   }
 }
 if (names.includes('wei2018-crnn')) {
-  if (!values['torch-first']) ref = torchReference(values.batch ? Number(values.batch) : crnnEntry.batchSize, crnnEntry.inputShape[0]);
+  if (!values['torch-first']) ref = torchReference(batchOf('wei2018-crnn'), crnnEntry.inputShape[0]);
   if (ref) {
     const ratios = rows
       .filter((r) => r.model === 'wei2018-crnn')
       .map((r) => `${computeLabel(info, r.workers)} ${(r.samplesPerSecond / ref!.samplesPerSecond).toFixed(3)}`)
       .join(', ');
     console.log(
-      `  reference: PyTorch ${ref.torch} (${ref.threads} threads) wei2018 CRNN batch ${values.batch ?? crnnEntry.batchSize}: ${ref.samplesPerSecond.toFixed(2)} samples/s; ` +
+      `  reference: PyTorch ${ref.torch} (${ref.threads} threads) wei2018 CRNN batch ${batchOf('wei2018-crnn')}: ${ref.samplesPerSecond.toFixed(2)} samples/s; ` +
         `ratio audio-aug-lab / PyTorch: ${ratios}`,
     );
   } else if (values['no-torch']) {

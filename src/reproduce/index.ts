@@ -9,6 +9,7 @@
  */
 export { BUDGETS, type BudgetName, type Experiment } from './experiment-schema.js';
 export { applyBudget, jobsFor, loadExperiments, type BudgetedExperiment, type Job } from './experiments.js';
+export { modelTrainingRow, modelTrainingRows } from './training-row.js';
 export { PAPERS, REPRODUCTIONS_DIR, loadPublished, publishedCells, type PaperId, type Published, type PublishedCell } from './published.js';
 export { findInconsistencies, type Finding, type FindingLevel } from './consistency.js';
 export { collectResults, type DataStatus, type JobResult } from './results.js';

@@ -30,7 +30,7 @@ import { spectralImage } from '../../src/features/spectral-image.js';
 import { buildWei2018Crnn } from '../../src/models/wei2018-crnn.js';
 import { buildMushtaq2020Cnn } from '../../src/models/mushtaq2020-cnn.js';
 import { buildHu2020Mobnet } from '../../src/models/hu2020-mobnet.js';
-import { getModelEntry } from '../../src/models/registry.js';
+import { modelTrainingRow } from '../../src/reproduce/index.js';
 import type { OptimizerSpec } from '../../src/train/optimizers.js';
 
 export type CaseName = 'wei2018-crnn' | 'mushtaq2020-cnn7' | 'hu2020-mobnet';
@@ -47,14 +47,22 @@ export interface FidelityCase {
   loss: 'categorical' | 'binary';
   /** What the input is, for test titles / logs. */
   describe: string;
-  /** The model's training optimizer from the registry (wei2018 / mushtaq2020 Adam 1e-3, hu2020 SGD momentum). */
+  /** The model's training optimizer in its paper's default experiment row (wei2018 / mushtaq2020 Adam 1e-3, hu2020 SGD momentum). */
   optimizer: OptimizerSpec;
 }
 
-/** The registry's optimizer for a model, as makeOptimizer takes it. */
-export function registryOptimizer(name: CaseName): OptimizerSpec {
-  const o = getModelEntry(name).optimizer as unknown as { name: string; learningRate: number; momentum?: number };
-  return o.name === 'adam' ? { kind: 'adam', lr: o.learningRate } : { kind: 'sgd', lr: o.learningRate, momentum: o.momentum ?? 0.9 };
+/**
+ * The optimizer a model trains with in its paper's default row
+ * (modelTrainingRow: the experiment configs), as makeOptimizer takes it:
+ * kind, learning rate and SGD momentum only, under tfjs' update rules (the
+ * fidelity references use no framework profile, no Keras decay).
+ */
+export function paperOptimizer(name: CaseName): OptimizerSpec {
+  const o = modelTrainingRow(name).training.optimizer;
+  if (o.lr === undefined) throw new Error(`fidelity cases: the default experiment row of ${name} names no learning rate`);
+  if (o.kind === 'adam') return { kind: 'adam', lr: o.lr };
+  if (o.momentum === undefined) throw new Error(`fidelity cases: the default experiment row of ${name} names no SGD momentum`);
+  return { kind: 'sgd', lr: o.lr, momentum: o.momentum };
 }
 
 export interface CaseOptions {
@@ -111,7 +119,7 @@ export function fidelityCase(name: CaseName, opts: CaseOptions): FidelityCase {
       middleFramesTimeMajor(mel.data, mel.nMels, mel.nFrames, frames, x, b * frames * nMels);
     });
     c = {
-      name, x, y, nClasses: K, loss: 'binary', optimizer: registryOptimizer(name),
+      name, x, y, nClasses: K, loss: 'binary', optimizer: paperOptimizer(name),
       xShape: [opts.batch, frames, nMels, 1],
       build: () => buildWei2018Crnn({ frames, nMels, nClasses: K, width, seed, dropout: 0 }),
       describe: `${opts.batch} clips, wei2018 log-mel (16 kHz, dB), ${frames} frames x 128 mels, width ${width}`,
@@ -123,7 +131,7 @@ export function fidelityCase(name: CaseName, opts: CaseOptions): FidelityCase {
       x.set(spectralImage(mel.data, mel.nMels, mel.nFrames, { height: frames, width: frames, channels: 1 }).data, b * frames * frames);
     });
     c = {
-      name, x, y, nClasses: K, loss: 'categorical', optimizer: registryOptimizer(name),
+      name, x, y, nClasses: K, loss: 'categorical', optimizer: paperOptimizer(name),
       xShape: [opts.batch, frames, frames, 1],
       build: () => buildMushtaq2020Cnn('cnn7', { height: frames, widthPx: frames, channels: 1, nClasses: K, width, seed, dropout: 0 }),
       describe: `${opts.batch} clips, mushtaq2020 spectral image (22.05 kHz log-mel, 8-bit) ${frames} x ${frames}, width ${width}`,
@@ -138,7 +146,7 @@ export function fidelityCase(name: CaseName, opts: CaseOptions): FidelityCase {
       for (let k = 0; k < ch; k++) middleFramesTimeMajor(f.data.subarray(k * plane, (k + 1) * plane), f.nFreq, f.nTime, frames, x, b * frames * nMels * ch, ch, k);
     });
     c = {
-      name, x, y, nClasses: K, loss: 'categorical', optimizer: registryOptimizer(name),
+      name, x, y, nClasses: K, loss: 'categorical', optimizer: paperOptimizer(name),
       xShape: [opts.batch, frames, nMels, ch],
       build: () => buildHu2020Mobnet({ frames, nMels, channels: ch, nClasses: K, width, seed, dropout: 0 }),
       describe: `${opts.batch} clips, hu2020 features (44.1 kHz log-mel + deltas) ${frames} frames x 128 mels x 3, width ${width}`,
