@@ -1,10 +1,16 @@
 /**
- * Model registry: name -> builder + the metadata the training harness needs
- * (paper, full-size input shape and layout, classes, loss, batch size and
- * optimiser defaults). Values come from the papers and, for hu2020, from the
- * authors' training scripts (MihawkHu/DCASE2020_task1, files
- * task1a/{3class,10class}/{fcnn,fsfcnn,resnet}/train_NAME.py and
- * task1b/train/train_NAME.py); each entry's `source` says which.
+ * Model registry: name -> builder + what the model itself fixes (paper,
+ * full-size input shape and layout, classes, output activation and loss).
+ * Values come from the papers and, for hu2020, from the authors' model and
+ * training scripts (MihawkHu/DCASE2020_task1, files
+ * task1a/{3class,10class}/{fcnn,fsfcnn,resnet}/*.py and task1b/train/*.py);
+ * each entry's `source` says which.
+ *
+ * How a model is trained (optimiser, schedule, epochs, batch size,
+ * augmentation) is not a model fact: the experiment configs
+ * (reproductions/<paper>/experiments/) are its one authority, and
+ * `modelTrainingRow` in src/reproduce/index.ts returns the row a model
+ * trains with in its paper.
  *
  * Input shapes are (time, freq, channels) for audio models and
  * (height, width, channels) for mushtaq2020's images.
@@ -21,24 +27,6 @@ import { buildHu2020Mobnet } from './hu2020-mobnet.js';
 import { buildHu2020SmallFcnn } from './hu2020-small-fcnn.js';
 
 export type Paper = 'wei2018' | 'mushtaq2020' | 'hu2020';
-
-export interface CosineWarmRestarts {
-  type: 'cosine-warm-restarts';
-  maxLr: number;
-  minLr: number;
-  /** Epochs at which the learning rate jumps back to maxLr (period doubles). */
-  restartEpochs: number[];
-}
-
-export interface OptimizerDefaults {
-  name: 'adam' | 'sgd';
-  learningRate: number;
-  /** SGD momentum. */
-  momentum?: number;
-  /** Keras SGD `decay` (lr / (1 + decay * iterations)) as in the scripts. */
-  decay?: number;
-  schedule: { type: 'constant' } | CosineWarmRestarts;
-}
 
 /** What `build` accepts through the registry (mapped onto each builder's options). */
 export interface RegistryBuildOptions extends CommonBuildOptions {
@@ -68,30 +56,8 @@ export interface ModelEntry {
   nClasses: number;
   output: 'sigmoid' | 'softmax';
   loss: 'binaryCrossentropy' | 'categoricalCrossentropy';
-  batchSize: number;
-  epochs?: number;
-  optimizer: OptimizerDefaults;
-  /** Other training facts from the source (mixup alpha, crop length, patience...). */
-  training: Record<string, number | string | boolean>;
   build(options?: RegistryBuildOptions): tf.LayersModel;
 }
-
-const HU_RESTARTS_6 = [3, 7, 15, 31, 63, 127];
-const HU_RESTARTS_7 = [3, 7, 15, 31, 63, 127, 255];
-const HU_RESTARTS_8 = [3, 7, 15, 31, 63, 127, 255, 511];
-
-function huSgd(decay: number, restartEpochs: number[]): OptimizerDefaults {
-  return {
-    name: 'sgd',
-    learningRate: 0.1,
-    momentum: 0.9,
-    decay,
-    schedule: { type: 'cosine-warm-restarts', maxLr: 0.1, minLr: 0.1 * 1e-4, restartEpochs },
-  };
-}
-
-const TASK1A_TRAINING = { mixupAlpha: 0.4, cropFrames: 400, specAugment: true, inputScaledTo01: true };
-const TASK1B_TRAINING = { mixupAlpha: 0.4, classBalanced: true, specAugment: true, inputScaledTo01: true };
 
 const audio = (o: RegistryBuildOptions) => {
   const { frames, nMels, channels, nClasses, seed, width } = o;
@@ -105,15 +71,14 @@ const audio = (o: RegistryBuildOptions) => {
 };
 
 /** The fields every hu2020 task 1a entry shares (input 423 x 128 x 3,
- * softmax + categorical cross-entropy, batch 32 as in the train_*.py scripts). */
-const task1a = (e: Omit<ModelEntry, 'paper' | 'inputShape' | 'layout' | 'output' | 'loss' | 'batchSize'>): ModelEntry => ({
+ * softmax + categorical cross-entropy as in the train_*.py scripts). */
+const task1a = (e: Omit<ModelEntry, 'paper' | 'inputShape' | 'layout' | 'output' | 'loss'>): ModelEntry => ({
   paper: 'hu2020',
   inputShape: [423, 128, 3],
   layout: 'time-freq-channels',
   anyLength: true,
   output: 'softmax',
   loss: 'categoricalCrossentropy',
-  batchSize: 32,
   ...e,
 });
 
@@ -128,9 +93,6 @@ const ENTRIES: ModelEntry[] = [
     nClasses: 7,
     output: 'sigmoid',
     loss: 'binaryCrossentropy',
-    batchSize: 44,
-    optimizer: { name: 'adam', learningRate: 1e-3, schedule: { type: 'constant' } },
-    training: { earlyStoppingPatience: 20, monitor: 'val_loss' },
     build: (o = {}) => buildWei2018Crnn(audio(o)),
   },
   ...(['cnn7', 'cnn9'] as const).map(
@@ -141,12 +103,10 @@ const ENTRIES: ModelEntry[] = [
     source: 'mushtaq2020 gives only "7-layer/9-layer proposed CNN"; layers are our choice (src/models/mushtaq2020-cnn.ts)',
       inputShape: [128, 128, 3],
       layout: 'image-height-width-channels',
+    // ESC-10 / UrbanSound8K; an ESC-50 row builds 50 through the nClasses option.
     nClasses: 10,
       output: 'softmax',
       loss: 'categoricalCrossentropy',
-      batchSize: 32,
-    optimizer: { name: 'adam', learningRate: 1e-3, schedule: { type: 'constant' } },
-    training: { note: 'nClasses 10 for ESC-10/Us8k, 50 for ESC-50 (build option)' },
     build: (o = {}) =>
         buildMushtaq2020Cnn(v, {
           seed: o.seed,
@@ -164,9 +124,6 @@ const ENTRIES: ModelEntry[] = [
     title: 'FCNN',
     source: 'MihawkHu/DCASE2020_task1 task1a/10class/fcnn/fcnn_att.py + train_fcnn.py',
     nClasses: 10,
-    epochs: 254,
-    optimizer: huSgd(1e-6, HU_RESTARTS_6),
-    training: TASK1A_TRAINING,
     build: (o = {}) => buildHu2020Fcnn(audio(o)),
   }),
   task1a({
@@ -174,9 +131,6 @@ const ENTRIES: ModelEntry[] = [
     title: 'FCNN (3-class, first stage of the two-stage system)',
     source: 'MihawkHu/DCASE2020_task1 task1a/3class/fcnn/fcnn_att.py + train_fcnn.py',
     nClasses: 3,
-    epochs: 254,
-    optimizer: huSgd(1e-6, HU_RESTARTS_7),
-    training: TASK1A_TRAINING,
     build: (o = {}) => buildHu2020Fcnn({ nClasses: 3, ...audio(o) }),
   }),
   task1a({
@@ -184,9 +138,6 @@ const ENTRIES: ModelEntry[] = [
     title: 'fsFCNN',
     source: 'MihawkHu/DCASE2020_task1 task1a/10class/fsfcnn/fsfcnn_att.py + train_fsfcnn.py',
     nClasses: 10,
-    epochs: 254,
-    optimizer: huSgd(0, HU_RESTARTS_6),
-    training: TASK1A_TRAINING,
     build: (o = {}) => buildHu2020FsFcnn(audio(o)),
   }),
   task1a({
@@ -194,9 +145,6 @@ const ENTRIES: ModelEntry[] = [
     title: 'fsFCNN-s',
     source: 'hu2020 section 2.2 text (no code published); built from fsfcnn_att.py blocks, see src/models/hu2020-fsfcnn.ts',
     nClasses: 10,
-    epochs: 254,
-    optimizer: huSgd(0, HU_RESTARTS_6),
-    training: TASK1A_TRAINING,
     build: (o = {}) => buildHu2020FsFcnnSplit(audio(o)),
   }),
   task1a({
@@ -204,9 +152,6 @@ const ENTRIES: ModelEntry[] = [
     title: 'Resnet (17 layers, frequency split)',
     source: 'MihawkHu/DCASE2020_task1 task1a/10class/resnet/resnet.py with num_filters=24 (the model_resnet default)',
     nClasses: 10,
-    epochs: 126,
-    optimizer: huSgd(1e-6, HU_RESTARTS_8),
-    training: { ...TASK1A_TRAINING, weightDecay: 1e-3 },
     build: (o = {}) => buildHu2020Resnet({ numFilters: 24, ...audio(o) }),
   }),
   task1a({
@@ -214,9 +159,6 @@ const ENTRIES: ModelEntry[] = [
     title: 'Resnet-d (doubled filters)',
     source: 'MihawkHu/DCASE2020_task1 task1a/10class/resnet/resnet.py + train_resnet.py (num_filters=48)',
     nClasses: 10,
-    epochs: 126,
-    optimizer: huSgd(1e-6, HU_RESTARTS_8),
-    training: { ...TASK1A_TRAINING, weightDecay: 1e-3 },
     build: (o = {}) => buildHu2020Resnet({ numFilters: 48, ...audio(o) }),
   }),
   task1a({
@@ -224,9 +166,6 @@ const ENTRIES: ModelEntry[] = [
     title: 'Resnet (3-class, first stage of the two-stage system)',
     source: 'MihawkHu/DCASE2020_task1 task1a/3class/resnet/resnet.py + train_resnet.py (num_filters=24)',
     nClasses: 3,
-    epochs: 126,
-    optimizer: huSgd(1e-6, HU_RESTARTS_6),
-    training: { ...TASK1A_TRAINING, weightDecay: 1e-3 },
     build: (o = {}) => buildHu2020Resnet({ numFilters: 24, nClasses: 3, ...audio(o) }),
   }),
   {
@@ -240,10 +179,6 @@ const ENTRIES: ModelEntry[] = [
     nClasses: 3,
     output: 'softmax',
     loss: 'categoricalCrossentropy',
-    batchSize: 32,
-    epochs: 500,
-    optimizer: huSgd(0, HU_RESTARTS_7),
-    training: { ...TASK1B_TRAINING, weightDecay: 1e-3 },
     build: (o = {}) => buildHu2020Mobnet({ ...audio(o), ...(o.alpha !== undefined ? { alpha: o.alpha } : {}) }),
   },
   ...(['paper', 'v1', 'v2'] as const).map(
@@ -261,10 +196,6 @@ const ENTRIES: ModelEntry[] = [
     nClasses: 3,
       output: 'softmax',
       loss: 'categoricalCrossentropy',
-      batchSize: 32,
-    epochs: 500,
-    optimizer: huSgd(0, HU_RESTARTS_7),
-    training: TASK1B_TRAINING,
     build: (o = {}) => buildHu2020SmallFcnn({ variant, ...audio(o) }),
     }),
   ),

@@ -65,23 +65,28 @@ describe('model registry', () => {
     }
   });
 
-  it('carries the training defaults of the papers and code', () => {
+  it('carries what the models fix: input shape, output and loss (training settings live in the experiment configs, test/reproduce/training-configs.test.ts)', () => {
     const wei = getModelEntry('wei2018-crnn');
-    expect(wei.batchSize).toBe(44);
     expect(wei.loss).toBe('binaryCrossentropy');
+    expect(wei.output).toBe('sigmoid');
     expect(wei.inputShape).toEqual([124, 128, 1]);
-    expect(wei.training.earlyStoppingPatience).toBe(20);
+    for (const name of ['mushtaq2020-cnn7', 'mushtaq2020-cnn9']) {
+      const e = getModelEntry(name);
+      expect(e.inputShape, name).toEqual([128, 128, 3]);
+      expect(e.layout, name).toBe('image-height-width-channels');
+      expect([e.output, e.loss], name).toEqual(['softmax', 'categoricalCrossentropy']);
+    }
     for (const name of modelNames().filter((n) => n.startsWith('hu2020'))) {
       const e = getModelEntry(name);
-      expect(e.batchSize).toBe(32);
-      expect(e.optimizer.name).toBe('sgd');
-      expect(e.optimizer.momentum).toBe(0.9);
-      expect(e.optimizer.schedule).toMatchObject({ type: 'cosine-warm-restarts', maxLr: 0.1 });
-      if (e.optimizer.schedule.type === 'cosine-warm-restarts') {
-        expect(e.optimizer.schedule.minLr).toBeCloseTo(1e-5, 12);
-        expect(e.optimizer.schedule.restartEpochs.slice(0, 4)).toEqual([3, 7, 15, 31]);
-      }
-      expect(e.inputShape).toEqual(name.includes('mobnet') || name.includes('small') ? [461, 128, 6] : [423, 128, 3]);
+      expect([e.output, e.loss], name).toEqual(['softmax', 'categoricalCrossentropy']);
+      expect(e.inputShape, name).toEqual(name.includes('mobnet') || name.includes('small') ? [461, 128, 6] : [423, 128, 3]);
+    }
+  });
+
+  it('holds no training settings (one authority: the experiment configs)', () => {
+    for (const name of modelNames()) {
+      const e = getModelEntry(name) as unknown as Record<string, unknown>;
+      for (const field of ['optimizer', 'training', 'epochs', 'batchSize']) expect(e[field], `${name}.${field}`).toBeUndefined();
     }
   });
 
