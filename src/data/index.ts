@@ -20,3 +20,4 @@ export * from './loaders/table.js';
 export * from './loaders/tau2020.js';
 export * from './loaders/types.js';
 export * from './loaders/urbansound8k.js';
+export * from './labels-folder.js';

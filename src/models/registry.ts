@@ -219,3 +219,16 @@ export function getModelEntry(name: string): ModelEntry {
 export function buildModel(name: string, options: RegistryBuildOptions = {}): tf.LayersModel {
   return getModelEntry(name).build(options);
 }
+
+/** The options an experiment's `model.options` may set: `widthMultiplier` (every model), `alpha` (MobileNet's own multiplier, hu2020-mobnet). */
+export function checkModelOptions(name: string, options: Record<string, unknown>): { widthMultiplier?: number; alpha?: number } {
+  getModelEntry(name);
+  const { widthMultiplier, alpha, ...rest } = options;
+  const unknown = Object.keys(rest);
+  if (unknown.length) throw new InvalidParameterError(`model.options.${unknown[0]}: not a model option (options: widthMultiplier; alpha for hu2020-mobnet)`);
+  for (const [k, v] of [['widthMultiplier', widthMultiplier], ['alpha', alpha]] as const) {
+    if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new InvalidParameterError(`model.options.${k} must be a positive number, got ${JSON.stringify(v)}`);
+  }
+  if (alpha !== undefined && name !== 'hu2020-mobnet') throw new InvalidParameterError(`model.options.alpha: MobileNet's width multiplier, only for hu2020-mobnet (not ${name})`);
+  return { widthMultiplier: widthMultiplier as number | undefined, alpha: alpha as number | undefined };
+}

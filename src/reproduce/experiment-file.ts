@@ -28,7 +28,7 @@ import type { CatalogueEntry, ParamValue } from '../augment/types.js';
 import { AudioAugLabError } from '../util/errors.js';
 import { BUDGETS, ExperimentSchema, type BudgetName, type Experiment } from './experiment-schema.js';
 import { featureExtractor, FEATURE_PRESETS } from '../features/extractors.js';
-import { getModelEntry } from '../models/registry.js';
+import { checkModelOptions, getModelEntry } from '../models/registry.js';
 
 export type JsonPath = (string | number)[];
 type JsonObject = Record<string, unknown>;
@@ -319,6 +319,13 @@ function checkBudgets(exp: Experiment, ctx: ValidationContext): void {
       getModelEntry(x.model.name);
     } catch (e) {
       throw problemAt(ctx, ['model', 'name'], (e as Error).message);
+    }
+    try {
+      checkModelOptions(x.model.name, x.model.options as Record<string, unknown>);
+    } catch (e) {
+      const key = /model\.options\.(\w+)/.exec((e as Error).message)?.[1];
+      const inBudget = key !== undefined && exp.budgets[b]?.model?.options?.[key] !== undefined;
+      throw problemAt(ctx, key ? (inBudget ? ['budgets', b, 'model', 'options', key] : ['model', 'options', key]) : ['model', 'options'], (e as Error).message.replace(/^model\.options\.\w+:? ?/, ''));
     }
   }
 }

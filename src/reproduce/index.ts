@@ -19,3 +19,7 @@ export type { Summary } from './stats.js';
 export { pipelineFor } from './pipelines/index.js';
 export { leakedSources, randomClipFolds, sourceGroupedFolds, type FoldItem } from './protocols.js';
 export { codeVersion, type Provenance } from './provenance.js';
+export { loadStudy, type Study } from './study-file.js';
+export { STUDIES_DIR, buildStudyReport, listStudies, studyPipelineFor, type ListedStudy } from './study-run.js';
+export { runTrainJob, buildModel } from './train-job.js';
+export { REPO_ROOT } from './published.js';

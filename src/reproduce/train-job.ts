@@ -44,7 +44,7 @@ import { featureExtractor, type FeatureExtractor } from '../features/extractors.
 import { featureMapToRow, rowToFeatureMap } from '../features/layout.js';
 import { FeatureCache, defaultLibraryVersion } from '../data/feature-cache.js';
 import { FeatureStore, fileSha256 } from '../data/feature-store.js';
-import { getModelEntry } from '../models/registry.js';
+import { checkModelOptions, getModelEntry } from '../models/registry.js';
 import type { Dataset, ItemTransform } from '../train/batches.js';
 import { fit, predictDataset, type FitResult } from '../train/fit.js';
 import { passesPerEpoch, scheduleInPasses } from '../train/epochs.js';
@@ -228,10 +228,7 @@ export function buildModel(
   fixedLength = false,
 ): tf.LayersModel {
   const entry = getModelEntry(model.name);
-  const { widthMultiplier, alpha, ...rest } = model.options as { widthMultiplier?: number; alpha?: number };
-  const unknown = Object.keys(rest);
-  if (unknown.length) throw new InvalidParameterError(`model.options.${unknown[0]}: not a model option (options: widthMultiplier; alpha for hu2020-mobnet)`);
-  if (alpha !== undefined && model.name !== 'hu2020-mobnet') throw new InvalidParameterError(`model.options.alpha: MobileNet's width multiplier, only for hu2020-mobnet (not ${model.name})`);
+  const { widthMultiplier, alpha } = checkModelOptions(model.name, model.options as Record<string, unknown>);
   const image = entry.layout === 'image-height-width-channels';
   return entry.build({
     ...(widthMultiplier !== undefined ? { width: widthMultiplier } : {}),
