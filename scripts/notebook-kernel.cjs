@@ -8,7 +8,7 @@
  *    library's .ts sources must be loadable through `require`: tsx's CommonJS
  *    hook does that (it transpiles ESM TypeScript on the fly). Library code
  *    that loads a module lazily with a dynamic `import()` (the paper
- *    pipelines, src/reproduce/pipelines/index.ts) goes through Node's ESM
+ *    pipelines, src/reproduce/paper-pipelines.ts) goes through Node's ESM
  *    loader instead, which needs tsx's ESM hook: the kernel is started with
  *    `node --import <tsx>` (scripts/setup-notebooks.sh), which registers
  *    both. Without it, `viz.storedReports` failed with ERR_MODULE_NOT_FOUND

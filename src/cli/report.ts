@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BUDGETS, type BudgetName } from '../reproduce/experiment-schema.js';
-import { pipelineFor } from '../reproduce/pipelines/index.js';
+import { pipelineFor } from '../reproduce/paper-pipelines.js';
 import { buildReport, reportMarkdown, writeReport } from '../reproduce/report.js';
 import { PAPERS } from '../reproduce/published.js';
 import { collectResults } from '../reproduce/results.js';

@@ -27,7 +27,7 @@ import { batchAccuracy } from '../train/losses.js';
 import { AUGMENTED_FOLDS_SEED, holdOutBySource, leakedSources, protocolFolds, randomClipFolds } from './protocols.js';
 import type { Job } from './experiments.js';
 import type { JobClip, JobItem, JobSplit, TrainedJob } from './job-types.js';
-import type { BudgetedExperiment, JobContext, JobOutput } from './pipelines/types.js';
+import type { BudgetedExperiment, JobContext, JobOutput } from './paper-pipeline.js';
 
 /** The data-source request of an experiment. */
 export const datasetRequest = (exp: BudgetedExperiment) => ({ id: exp.dataset.id, subset: exp.dataset.subset, maxClipsPerClass: exp.maxClipsPerClass });

@@ -16,7 +16,7 @@ export { collectResults, type DataStatus, type JobResult } from './results.js';
 export { buildReport, reportCsv, reportMarkdown, writeReport, type Report, type ReportHooks, type ReportRow } from './report.js';
 export type { Verdict, VerdictKind } from './verdict.js';
 export type { Summary } from './stats.js';
-export { pipelineFor } from './pipelines/index.js';
+export { pipelineFor } from './paper-pipelines.js';
 export { leakedSources, randomClipFolds, sourceGroupedFolds, type FoldItem } from './protocols.js';
 export { codeVersion, type Provenance } from './provenance.js';
 export { loadStudy, type Study } from './study-file.js';

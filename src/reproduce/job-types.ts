@@ -9,7 +9,7 @@ import type { Dataset } from '../train/batches.js';
 import type { FitResult } from '../train/fit.js';
 import type { AugmentRefT } from './experiment-schema.js';
 import type { Job } from './experiments.js';
-import type { BudgetedExperiment, JobContext, JobOutput } from './pipelines/types.js';
+import type { BudgetedExperiment, JobContext, JobOutput } from './paper-pipeline.js';
 import type { DataStatus } from './results.js';
 
 /** One clip of a job. */

@@ -5,7 +5,7 @@
  */
 import { runOneJob } from './run-job.js';
 import type { Job } from './experiments.js';
-import type { JobContext } from './pipelines/types.js';
+import type { JobContext } from './paper-pipeline.js';
 
 interface WorkerMessage {
   job: Job;

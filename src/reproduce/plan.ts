@@ -17,7 +17,7 @@
  */
 import { applyBudget, selectedSeeds, selectExperiments, type JobSelection } from './experiments.js';
 import type { BudgetName } from './experiment-schema.js';
-import type { JobContext, PaperPipeline } from './pipelines/types.js';
+import type { JobContext, PaperPipeline } from './paper-pipeline.js';
 import { getModelEntry } from '../models/registry.js';
 import { batchThatFits, tensorSizes } from '../backend/webgpu/memory.js';
 import { webgpuLimits } from '../backend/webgpu/index.js';

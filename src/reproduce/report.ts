@@ -97,7 +97,7 @@ function cellsOf(exp: Experiment, pub: ReturnType<typeof loadPublished>): { tabl
 
 /**
  * What a report needs from a paper's pipeline. PaperPipeline
- * (./pipelines/types.ts) provides it; declared here so that the report does
+ * (./paper-pipeline.ts) provides it; declared here so that the report does
  * not import the pipelines (which import the report's row type).
  */
 export interface ReportHooks {

@@ -7,8 +7,8 @@
 import { applyBudget, experimentOfJob, type Job } from './experiments.js';
 import { claimJob, writeResult, type JobResult } from './results.js';
 import { codeVersion } from './provenance.js';
-import { pipelineFor } from './pipelines/index.js';
-import type { JobContext } from './pipelines/types.js';
+import { pipelineFor } from './paper-pipelines.js';
+import type { JobContext } from './paper-pipeline.js';
 import { studyPipelineOfJob } from './study-run.js';
 
 export type JobOutcome = { status: 'done'; path: string } | { status: 'skipped'; reason: string };

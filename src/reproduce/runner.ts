@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import type { Job } from './experiments.js';
 import { resultPath } from './results.js';
 import { runOneJob } from './run-job.js';
-import type { JobContext } from './pipelines/types.js';
+import type { JobContext } from './paper-pipeline.js';
 
 export interface RunSummary {
   ran: string[];

@@ -14,7 +14,7 @@ import { forwardFlops } from './flops.js';
 import { buildModel, runTrainJob } from './train-job.js';
 import { dataFolds, datasetRequest } from './default-hooks.js';
 import type { PaperHooks } from './job-types.js';
-import type { BudgetedExperiment, JobContext, PaperPipeline } from './pipelines/types.js';
+import type { BudgetedExperiment, JobContext, PaperPipeline } from './paper-pipeline.js';
 
 /** The per-seed values a fold-based classification study reports: means over its folds. */
 export const CLASSIFICATION_KEYS = ['accuracy', 'loss', 'trainAccuracy', 'leakedSources', 'distinctPredictions', 'accuracyPopulationBN'] as const;

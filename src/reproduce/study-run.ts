@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { InvalidParameterError } from '../util/errors.js';
 import type { BudgetName } from './experiment-schema.js';
 import type { Job } from './experiments.js';
-import type { BudgetedExperiment, JobContext, PaperPipeline } from './pipelines/types.js';
+import type { BudgetedExperiment, JobContext, PaperPipeline } from './paper-pipeline.js';
 import { REPRODUCTIONS_DIR } from './published.js';
 import { buildReport, type Report } from './report.js';
 import { displayPath } from './results.js';

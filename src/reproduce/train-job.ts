@@ -9,7 +9,7 @@
  * registered network, `augment` the catalogue transforms, `training` the
  * optimiser, schedule, epochs, batch size, validation and early stopping.
  * A paper hook adds only what its paper really does differently (see
- * pipelines/types.ts `PaperHooks`).
+ * job-types.ts `PaperHooks`).
  *
  * Fixed choices (the same for every study):
  * - Offline copies: one per training clip and method, drawn from
@@ -53,7 +53,7 @@ import { Rng } from '../util/rng.js';
 import { InvalidParameterError } from '../util/errors.js';
 import type { AugmentRefT } from './experiment-schema.js';
 import type { Job } from './experiments.js';
-import type { BudgetedExperiment, JobContext, JobOutput } from './pipelines/types.js';
+import type { BudgetedExperiment, JobContext, JobOutput } from './paper-pipeline.js';
 import type { JobClip, JobItem, JobSplit, PaperHooks, TrainedJob } from './job-types.js';
 import { augmentedSplit, classificationEvaluate, foldSplit } from './default-hooks.js';
 

@@ -25,7 +25,7 @@ import { webgpuLimits } from '../../src/backend/webgpu/index.js';
 import { batchThatFits, tensorSizes } from '../../src/backend/webgpu/memory.js';
 import { buildModel } from '../../src/models/registry.js';
 import { accuracyChange, compressionReport, dcase2020ModelSizeAsync, quantizeModel, quantizeModelWeights } from '../../src/quantize/index.js';
-import { pipelineFor } from '../../src/reproduce/pipelines/index.js';
+import { pipelineFor } from '../../src/reproduce/paper-pipelines.js';
 import { planText } from '../../src/reproduce/plan.js';
 import { arrayDataset } from '../../src/train/batches.js';
 import { fit } from '../../src/train/fit.js';

@@ -33,7 +33,7 @@ function kernelNodeFlags(): string[] {
 describe('the notebook kernel', () => {
   it('requires the library by its package name and loads every paper pipeline lazily through import()', () => {
     const script = `
-      const { pipelineFor } = require('audio-aug-lab/reproduce/pipelines/index.js');
+      const { pipelineFor } = require('audio-aug-lab/reproduce/paper-pipelines.js');
       Promise.all(['wei2018', 'mushtaq2020', 'hu2020'].map((p) => pipelineFor(p).then((x) => p + ':' + typeof x)))
         .then((r) => { console.log(r.join(' ')); process.exit(0); },
               (e) => { console.log('FAILED ' + (e.code || '') + ' ' + e.message); process.exit(1); });`;

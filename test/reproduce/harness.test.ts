@@ -154,7 +154,7 @@ describe('data with fewer folds than the config', () => {
 
   it('the report counts a seed complete with folds 1..n when its results say the data gave n folds', async () => {
     const { buildReport } = await import('../../src/reproduce/report.js');
-    const { pipelineFor } = await import('../../src/reproduce/pipelines/index.js');
+    const { pipelineFor } = await import('../../src/reproduce/paper-pipelines.js');
     const pipeline = await pipelineFor('mushtaq2020');
     const measured = (dir: string) =>
       buildReport('mushtaq2020', 'full', dir, pipeline).rows.find((r) => r.experiment === 'esc10-cnn7-none' && r.column === 'accuracy')!.values;
@@ -191,7 +191,7 @@ describe('plan table', () => {
 describe('mushtaq2020 report sections', () => {
   it('show the population-BN accuracy beside the paper-protocol one, and warn about runs that predict almost one class', async () => {
     const { buildReport } = await import('../../src/reproduce/report.js');
-    const { pipelineFor } = await import('../../src/reproduce/pipelines/index.js');
+    const { pipelineFor } = await import('../../src/reproduce/paper-pipelines.js');
     const pipeline = await pipelineFor('mushtaq2020');
     const dir = mkdtempSync(join(tmpdir(), 'aal-sections-'));
     for (const [exp, distinct, popAcc] of [['esc10-cnn7-none', 1, 50], ['esc10-cnn7-taa', 7, 30]] as const) {

@@ -52,7 +52,7 @@ import { forwardFlops } from '../flops.js';
 import type { JobResult } from '../results.js';
 import type { JobClip, PaperHooks, TrainedJob } from '../job-types.js';
 import { buildModel, runTrainJob } from '../train-job.js';
-import type { BudgetedExperiment, JobContext, JobOutput, PaperPipeline } from './types.js';
+import type { BudgetedExperiment, JobContext, JobOutput, PaperPipeline } from '../paper-pipeline.js';
 
 const PAPER = 'hu2020';
 const DEVICE_A_ONLY = new Set(['spectrum_correction', 'reverb_drc', 'reverb', 'drc']);

@@ -43,7 +43,7 @@ import type { BudgetName, Experiment } from '../experiment-schema.js';
 import type { JobResult } from '../results.js';
 import { holdOutBySource, leakedSources } from '../protocols.js';
 import { forwardFlops } from '../flops.js';
-import type { JobContext, PaperPipeline } from './types.js';
+import type { JobContext, PaperPipeline } from '../paper-pipeline.js';
 import type { JobClip, PaperHooks } from '../job-types.js';
 import { buildModel, runTrainJob } from '../train-job.js';
 import { featureExtractor } from '../../features/extractors.js';

@@ -1,11 +1,11 @@
 /** Paper id -> pipeline, loaded lazily. */
-import type { PaperPipeline } from './types.js';
-import { InvalidParameterError } from '../../util/errors.js';
+import type { PaperPipeline } from './paper-pipeline.js';
+import { InvalidParameterError } from '../util/errors.js';
 
 const LOADERS: Record<string, () => Promise<{ pipeline: PaperPipeline }>> = {
-  wei2018: () => import('./wei2018.js'),
-  mushtaq2020: () => import('./mushtaq2020.js'),
-  hu2020: () => import('./hu2020.js'),
+  wei2018: () => import('./pipelines/wei2018.js'),
+  mushtaq2020: () => import('./pipelines/mushtaq2020.js'),
+  hu2020: () => import('./pipelines/hu2020.js'),
 };
 
 export async function pipelineFor(paper: string): Promise<PaperPipeline> {

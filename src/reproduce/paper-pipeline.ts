@@ -2,10 +2,10 @@
  * What each paper's pipeline provides to the harness. One pipeline per paper
  * (`src/reproduce/pipelines/<paper>.ts`), built only from src/ modules.
  */
-import type { BudgetName, Experiment } from '../experiment-schema.js';
-import type { Job } from '../experiments.js';
-import type { DataStatus, JobResult } from '../results.js';
-import type { FrameworkName } from '../../train/framework-profile.js';
+import type { BudgetName, Experiment } from './experiment-schema.js';
+import type { Job } from './experiments.js';
+import type { DataStatus, JobResult } from './results.js';
+import type { FrameworkName } from '../train/framework-profile.js';
 
 export type BudgetedExperiment = Experiment & { budget: BudgetName; maxClipsPerClass?: number };
 
