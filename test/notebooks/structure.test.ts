@@ -16,7 +16,8 @@ const FILES = readdirSync(DIR)
   .sort();
 
 /** Packages a notebook may import besides the library itself. */
-const ALLOWED_PACKAGES = new Set(['tslab']);
+// tslab, and Node's own modules for temporary folders and paths (the tour's study section).
+const ALLOWED_PACKAGES = new Set(['tslab', 'node:fs', 'node:os', 'node:path']);
 /** Longest code cell allowed: notebooks call the library, they do not implement. */
 const MAX_CODE_LINES = 12;
 

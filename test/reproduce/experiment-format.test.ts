@@ -193,10 +193,10 @@ describe('a folder of experiments', () => {
   });
 
   it('a budget may override features.options (deep-merged like model.options)', () => {
-    const dir = folder({ 'row.json': minimal('row', { budgets: { smoke: { features: { options: { height: 32 } }, model: { options: { width: 0.25 } } }, quick: {} } }) });
+    const dir = folder({ 'row.json': minimal('row', { budgets: { smoke: { features: { options: { height: 32 } }, model: { options: { widthMultiplier: 0.25 } } }, quick: {} } }) });
     const e = readExperimentFile(join(dir, 'row.json'));
     expect(applyBudget(e, 'smoke').features.options).toEqual({ height: 32 });
-    expect(applyBudget(e, 'smoke').model.options).toEqual({ width: 0.25 });
+    expect(applyBudget(e, 'smoke').model.options).toEqual({ widthMultiplier: 0.25 });
     expect(applyBudget(e, 'quick').features.options).toEqual({ height: 128 });
   });
 });

@@ -29,7 +29,7 @@ function write(files: Record<string, unknown>): string {
 const DEFAULTS = {
   dataset: { id: 'user', protocol: 'source-folds' },
   features: { preset: 'mushtaq2020', options: { height: 128, width: 128 } },
-  model: { name: 'mushtaq2020-cnn7', options: { channels: 1 } },
+  model: { name: 'mushtaq2020-cnn7' },
   training: { optimizer: { kind: 'adam', lr: 0.001 }, epochs: 20, batchSize: 16 },
   metrics: ['accuracy'],
   choices: ['Shared: log-mel image as mushtaq2020.'],
