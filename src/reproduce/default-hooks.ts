@@ -56,10 +56,10 @@ export function foldSplit(job: Job, exp: BudgetedExperiment, ctx: JobContext): J
   return { status: data.status, classes: data.classes, multiLabel: data.multiLabel, train, validation, test: clips.filter(isTest), folds: k };
 }
 
-export function augmentedSplit(items: JobItem[], job: Job, exp: BudgetedExperiment, ctx: JobContext): { train: JobItem[]; test: JobItem[] } | null {
+export function augmentedSplit(items: JobItem[], job: Job, exp: BudgetedExperiment, split: JobSplit): { train: JobItem[]; test: JobItem[] } | null {
   if (exp.dataset.protocol !== 'augment-then-random-folds') return null;
-  const k = dataFolds(exp, ctx);
-  if (k === null) throw new InvalidParameterError(`${exp.id}: the data gives no folds`);
+  const k = split.folds;
+  if (k === undefined) throw new InvalidParameterError(`${exp.id}: the data gives no folds`);
   const f = randomClipFolds(items.map((it) => ({ id: it.id, sourceId: it.clip.sourceId, label: it.clip.labels[0] })), k, AUGMENTED_FOLDS_SEED);
   return { train: items.filter((it) => f.get(it.id) !== job.fold), test: items.filter((it) => f.get(it.id) === job.fold) };
 }

@@ -86,5 +86,5 @@ export interface PaperHooks {
   /** Checks of the online augmentations against the features (e.g. channel layout). */
   checkOnline?(online: readonly AugmentRefT[], exp: BudgetedExperiment): void;
   /** Re-split the built training items (augment first, then split): the new training and test items, or null to keep the split. */
-  splitItems?(items: JobItem[], job: Job, exp: BudgetedExperiment, ctx: JobContext): { train: JobItem[]; test: JobItem[] } | null;
+  splitItems?(items: JobItem[], job: Job, exp: BudgetedExperiment, split: JobSplit): { train: JobItem[]; test: JobItem[] } | null;
 }

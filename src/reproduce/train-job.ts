@@ -43,6 +43,8 @@ import { planSpectrumCorrection, spectrumCorrectionCoefficients, type SpectrumPl
 import { featureExtractor, type FeatureExtractor } from '../features/extractors.js';
 import { featureMapToRow, rowToFeatureMap } from '../features/layout.js';
 import { FeatureCache, defaultLibraryVersion } from '../data/feature-cache.js';
+// Recording devices exist only in TAU 2020: spectrum correction orders its reference devices as TAU lists them.
+import { tauDeviceRank } from '../data/loaders/tau2020.js';
 import { FeatureStore, fileSha256 } from '../data/feature-store.js';
 import { checkModelOptions, getModelEntry } from '../models/registry.js';
 import type { Dataset, ItemTransform } from '../train/batches.js';
@@ -125,7 +127,7 @@ async function buildItems(split: JobSplit, exp: BudgetedExperiment, fx: FeatureE
     // when a corrected copy is not in the cache yet; every other transform is made (and checked) now.
     const needsCoefficients = ref.name === 'spectrum_correction' && ref.params.coefficients === undefined;
     let transform: Transform<unknown, unknown> | null = needsCoefficients ? null : createTransform(ref.name, ref.params as never);
-    const plan: SpectrumPlan<JobClip> | null = needsCoefficients ? await planSpectrumCorrection(split.train, ref.params, fileSha256) : null;
+    const plan: SpectrumPlan<JobClip> | null = needsCoefficients ? await planSpectrumCorrection(split.train, ref.params, fileSha256, tauDeviceRank) : null;
     let coefficients: Float64Array | null = null;
     const transformFor = (): Transform<unknown, unknown> =>
       (transform ??= createTransform(ref.name, {
@@ -264,7 +266,7 @@ export async function runTrainJob(job: Job, exp: BudgetedExperiment, ctx: JobCon
   const t0 = Date.now();
   const built = await buildItems(split, exp, fx, hooks, ctx);
   ctx.log(`${job.id}: features of ${split.train.length} + ${built.derived} training and ${built.test.length} test clips in ${((Date.now() - t0) / 1000).toFixed(1)} s (${built.store.inMemory ? 'in memory' : 'read from the feature cache'})`);
-  const moved = (hooks.splitItems ?? augmentedSplit)(built.train, job, exp, ctx);
+  const moved = (hooks.splitItems ?? augmentedSplit)(built.train, job, exp, split);
   if (moved) {
     built.train = moved.train;
     built.test = [...built.test, ...moved.test];

@@ -15,14 +15,6 @@ import { averageMagnitudeSpectrum, correctionCoefficients, referenceSpectrum } f
 
 /** Clips per device for the spectrum-correction spectra. */
 export const SPECTRUM_CLIPS_PER_DEVICE = 150;
-/** TAU device order (a, b, c, then the simulated s1..s6): the reference devices' order. */
-export const DEVICE_ORDER = ['a', 'b', 'c', 's1', 's2', 's3', 's4', 's5', 's6'];
-
-export const deviceRank = (d: string): number => {
-  const i = DEVICE_ORDER.indexOf(d);
-  return i < 0 ? DEVICE_ORDER.length : i;
-};
-
 export interface DeviceClip {
   id: string;
   audioPath: string;
@@ -48,6 +40,8 @@ export async function planSpectrumCorrection<C extends DeviceClip>(
   train: readonly C[],
   params: Record<string, unknown>,
   hashOf: (path: string) => Promise<string>,
+  /** The reference devices' order (the dataset's own, e.g. TAU's a, b, c, s1-s6). */
+  deviceRank: (device: string) => number,
 ): Promise<SpectrumPlan<C>> {
   const stft = {
     nFft: numberParam(params, 'nFft', 2048),

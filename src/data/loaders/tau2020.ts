@@ -112,3 +112,12 @@ export const TAU2020_3CLASS_OF_SCENE: Record<(typeof TAU2020_SCENES)[number], (t
   metro: 'transportation',
   tram: 'transportation',
 };
+
+/** TAU 2020's devices: the real a, b, c, then the simulated s1-s6 (the order of Table 1's device groups). */
+export const TAU2020_DEVICES: readonly string[] = ['a', 'b', 'c', 's1', 's2', 's3', 's4', 's5', 's6'];
+
+/** A device's place in TAU2020_DEVICES (unknown devices after them). */
+export function tauDeviceRank(d: string): number {
+  const i = TAU2020_DEVICES.indexOf(d);
+  return i < 0 ? TAU2020_DEVICES.length : i;
+}

@@ -20,7 +20,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadTauSetup, TAU2020_3CLASS_OF_SCENE, TAU2020_SCENES, type TauRecord } from '../loaders/tau2020.js';
+import { loadTauSetup, tauDeviceRank, TAU2020_3CLASS_OF_SCENE, TAU2020_SCENES, type TauRecord } from '../loaders/tau2020.js';
 import { buildFixture, EMBEDDED_SAMPLE_DIR, type FixtureName } from '../stand-ins/index.js';
 import { InvalidParameterError, MissingFileError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
@@ -54,8 +54,6 @@ export const TAU_TASKS: Record<TauTaskInfo['dataset'], TauTaskInfo> = {
 
 /** Task 1b's classes (and task 1a's 3-class parents), alphabetical: the model's output order. */
 export const TAU_3CLASS_CLASSES: readonly string[] = [...new Set(Object.values(TAU2020_3CLASS_OF_SCENE))].sort();
-
-const DEVICE_ORDER = ['a', 'b', 'c', 's1', 's2', 's3', 's4', 's5', 's6'];
 
 interface TauData {
   root: string;
@@ -125,11 +123,6 @@ function standInBlocker(info: TauTaskInfo): string {
   return `needs the ${info.dataset} dataset (not fetched; see 'audio-aug-lab data fetch ${info.dataset}' or give --data-dir); only the smoke budget runs on a fixture`;
 }
 
-const deviceRank = (d: string): number => {
-  const i = DEVICE_ORDER.indexOf(d);
-  return i < 0 ? DEVICE_ORDER.length : i;
-};
-
 /**
  * At most k clips per scene, taking the scene's devices in turn (device
  * order a, b, c, s1..s6, starting at a scene-dependent device so small runs
@@ -148,7 +141,7 @@ export function capPerScene<T extends { id: string; scene: string; device: strin
       list.push(c);
       byDevice.set(c.device, list);
     }
-    const devices = [...byDevice.keys()].sort((a, b) => deviceRank(a) - deviceRank(b) || (a < b ? -1 : a > b ? 1 : 0));
+    const devices = [...byDevice.keys()].sort((a, b) => tauDeviceRank(a) - tauDeviceRank(b) || (a < b ? -1 : a > b ? 1 : 0));
     for (const d of devices) {
       const list = byDevice.get(d)!.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       new Rng(`hu2020-cap|${salt}|${scene}|${d}`).shuffle(list);

@@ -52,6 +52,7 @@ import { forwardFlops } from '../flops.js';
 import type { JobResult } from '../results.js';
 import type { JobClip, PaperHooks, TrainedJob } from '../job-types.js';
 import { buildModel, runTrainJob } from '../train-job.js';
+import { datasetRequest } from '../default-hooks.js';
 import type { BudgetedExperiment, JobContext, JobOutput, PaperPipeline } from '../paper-pipeline.js';
 
 const PAPER = 'hu2020';
@@ -81,15 +82,13 @@ function checkFeatures(exp: Experiment): void {
   }
 }
 
-const request = (exp: BudgetedExperiment) => ({ id: exp.dataset.id, subset: exp.dataset.subset, maxClipsPerClass: exp.maxClipsPerClass });
-
 const clipOf = (c: Clip): JobClip => ({ id: c.id, audioPath: c.audioPath, sourceId: c.sourceId, labels: [...c.labels], device: (c as { device?: string }).device, scene: c.scene });
 
 const hooks: PaperHooks = {
   split(job, exp, ctx) {
     checkFeatures(exp);
     if (job.fold !== 1) throw new InvalidParameterError(`hu2020: fold ${job.fold} does not exist: the TAU 2020 setups have one official split (fold 1)`);
-    const data = loadDataset(request(exp), { ...ctx, budget: exp.budget });
+    const data = loadDataset(datasetRequest(exp), { ...ctx, budget: exp.budget });
     if (exp.augment.offline.length > 0 && taskOf(exp).task !== '1a') throw new InvalidParameterError(`hu2020: offline augmentation is implemented for task 1a only (${exp.id})`);
     return { status: data.status, classes: data.classes, multiLabel: false, train: data.lists.train.map(clipOf), validation: [], test: data.lists.evaluate.map(clipOf) };
   },
