@@ -4,28 +4,15 @@
  * validation at load with errors that name the file, the JSON path and the
  * base file a bad value came from. Files are written to a temporary folder.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { jsonFolders } from '../helpers/json-folders.js';
 import { readExperimentFile } from '../../src/reproduce/experiment-file.js';
 import { applyBudget, loadExperimentDir } from '../../src/reproduce/experiments.js';
 import { AudioAugLabError } from '../../src/util/errors.js';
 
-const root = mkdtempSync(join(tmpdir(), 'experiment-format-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-
 /** A folder with the given files (name -> JSON), returned with its path. */
-function folder(files: Record<string, unknown>): string {
-  const dir = join(root, `case-${++n}`);
-  for (const [name, content] of Object.entries(files)) {
-    const path = join(dir, name);
-    mkdirSync(join(path, '..'), { recursive: true });
-    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content, null, 1));
-  }
-  return dir;
-}
+const folder = jsonFolders('experiment-format');
 
 /** A complete, valid experiment (a paper row that trains). */
 function minimal(id = 'row', extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -4,27 +4,15 @@
  * files, with errors that name the study file and the JSON path. Study files
  * are written to a temporary folder.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { jsonFolders } from '../helpers/json-folders.js';
 import { applyBudget, experimentJobs } from '../../src/reproduce/experiments.js';
 import { loadStudy } from '../../src/reproduce/study-file.js';
 import { AudioAugLabError } from '../../src/util/errors.js';
 
-const root = mkdtempSync(join(tmpdir(), 'study-file-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-
-function write(files: Record<string, unknown>): string {
-  const dir = join(root, `case-${++n}`);
-  for (const [name, content] of Object.entries(files)) {
-    const path = join(dir, name);
-    mkdirSync(join(path, '..'), { recursive: true });
-    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content, null, 1));
-  }
-  return dir;
-}
+/** A folder with the given files (name -> JSON), returned with its path. */
+const write = jsonFolders('study-file');
 
 const DEFAULTS = {
   dataset: { id: 'user', protocol: 'source-folds' },
@@ -116,6 +104,6 @@ describe('loadStudy', () => {
     expect(errorOf(() => loadStudy(path('my-study.json', study({ seed: [1] }))))).toContain('my-study.json: seed: unknown field');
     expect(errorOf(() => loadStudy(path('my-study.json', study({ defaults: { ...DEFAULTS, seeds: [4] } }))))).toContain('my-study.json: seeds: given both here and as defaults.seeds');
     expect(errorOf(() => loadStudy(path('my-study.json', study({ extends: 'bases/none.json' }))))).toContain("my-study.json: extends: base file 'bases/none.json' does not exist");
-    expect(errorOf(() => loadStudy(join(root, 'no-such-study.json')))).toContain('no-such-study.json: does not exist');
+    expect(errorOf(() => loadStudy(join(write({}), 'no-such-study.json')))).toContain('no-such-study.json: does not exist');
   });
 });
