@@ -7,6 +7,15 @@
  * top. The chart of
  * measured vs published (vega-lite, SVG, PNG) is drawn by the viz layer
  * (src/viz/report-chart.ts); the harness renders nothing.
+ *
+ * Every report opens with one line (`coverage`, also in the JSON) saying how
+ * many of its cells have a published counterpart and why the others do not:
+ * measured results of experiments the paper prints no number for, measured
+ * diagnostics (the pipeline's reportExtraKeys: rows marked `diagnostic`),
+ * published cells that are other authors' systems or cannot run here, a user
+ * study. A measured cell the paper has no column for still carries its unit
+ * (METRIC_UNITS below, else the unit of the paper's column of that name), so
+ * that a chart never puts two units on one axis.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +41,25 @@ export interface ReportRow {
   verdict: Verdict;
   data: DataStatus | null;
   erratum: boolean;
+  /** A value measured beside the results to judge the run (the pipeline's reportExtraKeys: train accuracy, leaked
+   * recordings, distinct predictions, the official EER mean, ...): no paper prints it; in the table, not in the chart. */
+  diagnostic: boolean;
+}
+
+/** How many cells of a report have a published counterpart, and why the others do not (the report's first line). */
+export interface ReportCoverage {
+  /** Every cell (row) of the report. */
+  cells: number;
+  /** Cells with a published value. */
+  published: number;
+  /** Of those, the cells measured here too: the only ones set side by side. */
+  publishedMeasured: number;
+  /** Published cells not measured here, by why (other authors' systems, cannot run here, not run yet). */
+  publishedOnly: { cells: number; why: string }[];
+  /** Cells with no published value, by why (measured results and diagnostics the paper prints no number for, not run). */
+  unpublished: { cells: number; why: string }[];
+  /** The line report.md opens with. */
+  text: string;
 }
 
 export interface Report {
@@ -47,6 +75,8 @@ export interface Report {
   sections: string[];
   /** A user-defined study's report (`paper` is the study id): its title and file; no row has a published value. */
   study?: { title: string; file: string };
+  /** How many cells have a published counterpart and why the others do not (reportCoverage). */
+  coverage: ReportCoverage;
 }
 
 /** What a user-defined study's report is built from instead of a paper's files. */
@@ -72,6 +102,51 @@ function groupBySeed(results: JobResult[]): Map<number, JobResult[]> {
   return m;
 }
 
+/**
+ * The unit of a measured value that no published column gives one to, by the
+ * name the pipelines report it under (default-hooks.ts, int8-metrics.ts,
+ * pipelines/*.ts). A name not listed takes the unit of the paper's table
+ * column of that name (hu2020's 3-class models report Table 1's columns),
+ * else none.
+ */
+export const METRIC_UNITS: Readonly<Record<string, string>> = {
+  accuracy: '%',
+  trainAccuracy: '%',
+  accuracyPopulationBN: '%',
+  loss: 'nats',
+  leakedSources: 'recordings',
+  distinctPredictions: 'classes',
+  'original acc': '%',
+  'quantized acc': '%',
+  'original acc (in-sample LR)': '%',
+  'quantized acc (in-sample LR)': '%',
+  'average-fusion acc': '%',
+  'quantized agreement': '%',
+  'int8 accuracy change': 'pp',
+  'int8 agreement': '%',
+  'original size': 'MB',
+  'original size (weights only)': 'MB',
+  'quantized size': 'KB',
+  'dcase2020 size': 'KB',
+  'dcase2020 size quantized': 'KB',
+  'original log loss': 'nats',
+  'quantized log loss': 'nats',
+  parameters: 'parameters',
+  AvgOfficial: 'EER',
+  'EER pooled': 'EER',
+  nanCells: 'cells',
+};
+
+/** The unit of a measured value `column` that has no published cell (METRIC_UNITS, else the paper's column of that name). */
+export function measuredUnit(column: string, pub: Published): string {
+  if (Object.hasOwn(METRIC_UNITS, column)) return METRIC_UNITS[column];
+  for (const t of pub.tables) {
+    const c = t.columns.find((x) => x.id === column);
+    if (c) return c.unit;
+  }
+  return '';
+}
+
 /** The columns an experiment's aggregate is reported under. */
 function cellsOf(exp: Experiment, pub: ReturnType<typeof loadPublished>): { table: string; row: string; column: string; unit: string; published: number | null }[] {
   const out: { table: string; row: string; column: string; unit: string; published: number | null }[] = [];
@@ -90,7 +165,7 @@ function cellsOf(exp: Experiment, pub: ReturnType<typeof loadPublished>): { tabl
     }
   }
   if (exp.regenerates.length === 0) {
-    for (const m of exp.metrics) out.push({ table: 'measured', row: exp.id, column: m, unit: '', published: null });
+    for (const m of exp.metrics) out.push({ table: 'measured', row: exp.id, column: m, unit: measuredUnit(m, pub), published: null });
   }
   return out;
 }
@@ -105,6 +180,80 @@ export interface ReportHooks {
   aggregate(exp: Experiment, results: JobResult[]): Record<string, number>;
   /** Aggregate keys shown as extra measured rows (e.g. the official EER mean). */
   reportExtraKeys?: string[];
+}
+
+/** `names` as a short list: the first `max`, then how many more. */
+function listed(names: readonly string[], max = 6): string {
+  return names.length > max ? `${names.slice(0, max).join(', ')} and ${names.length - max} more` : names.join(', ');
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * How many of `rows` have a published counterpart and why the others do not,
+ * counted from the rows themselves (their published value, measurement,
+ * verdict and `diagnostic` mark), with the line the report opens with. A
+ * study's rows never have one (`study` names its file).
+ */
+export function reportCoverage(rows: readonly ReportRow[], study?: { file: string }): ReportCoverage {
+  const cells = (n: number) => (n === 1 ? 'cell' : 'cells');
+  const published = rows.filter((r) => r.published !== null);
+  const publishedMeasured = published.filter((r) => r.measured !== null).length;
+  const notMeasured = published.filter((r) => r.measured === null);
+  const add = (list: { cells: number; why: string }[], n: number, why: string) => {
+    if (n > 0) list.push({ cells: n, why });
+  };
+  const publishedOnly: ReportCoverage['publishedOnly'] = [];
+  const reference = notMeasured.filter((r) => r.verdict.kind === 'reference row').length;
+  const unconfigured = notMeasured.filter((r) => r.verdict.kind !== 'reference row' && r.experiment === null).length;
+  // An experiment that cannot run here says why in its verdict ('not run: <reason>'); the rest have no result yet.
+  const cannotRun = notMeasured.filter((r) => r.verdict.kind === 'not run' && r.experiment !== null && r.verdict.text.startsWith('not run: '));
+  add(publishedOnly, reference, `${cells(reference)} of other authors' systems (shown, not run)`);
+  add(publishedOnly, cannotRun.length, `${cells(cannotRun.length)} that cannot run here (${listed([...new Set(cannotRun.map((r) => r.experiment!))])}; each row says why)`);
+  add(publishedOnly, unconfigured, `${cells(unconfigured)} with no experiment configured yet`);
+  const pending = notMeasured.length - reference - unconfigured - cannotRun.length;
+  add(publishedOnly, pending, `${cells(pending)} not run yet or not complete`);
+
+  const unpublished: ReportCoverage['unpublished'] = [];
+  const none = rows.filter((r) => r.published === null);
+  const results = none.filter((r) => r.measured !== null && !r.diagnostic);
+  const diagnostics = none.filter((r) => r.measured !== null && r.diagnostic);
+  const experiments = [...new Set(results.map((r) => r.experiment ?? r.row))];
+  const result = results.length === 1 ? 'measured result' : 'measured results';
+  add(
+    unpublished,
+    results.length,
+    study
+      ? `${result} of ${plural(experiments.length, 'arm', 'arms')} (${listed([...new Set(results.map((r) => r.column))])})`
+      : `${result} of ${plural(experiments.length, 'experiment', 'experiments')} the paper prints no number for (${listed(experiments)})`,
+  );
+  const diagnostic = `measured ${diagnostics.length === 1 ? 'diagnostic' : 'diagnostics'}`;
+  const diagnosticNames = listed([...new Set(diagnostics.map((r) => r.column))]);
+  add(unpublished, diagnostics.length, study ? `${diagnostic} (${diagnosticNames})` : `${diagnostic} the paper prints no number for (${diagnosticNames})`);
+  const empty = none.length - results.length - diagnostics.length;
+  add(unpublished, empty, study ? `${cells(empty)} not run yet or not complete` : `${cells(empty)} neither published nor measured`);
+
+  const parts = (list: { cells: number; why: string }[]) => list.map((x) => `${x.cells} ${x.why}`).join('; ');
+  let text: string;
+  if (study) {
+    text =
+      `A user-defined study (${study.file}): no cell has a published counterpart (0 of ${rows.length}: a user study, nothing published to compare with)` +
+      (rows.length ? `; its cells: ${parts(unpublished)}. ` : '. ') +
+      'Every number below was measured here; nothing is compared with a paper.';
+  } else {
+    const head = `${published.length} of ${rows.length} ${cells(rows.length)} ${published.length === 1 ? 'has' : 'have'} a published counterpart`;
+    const measuredHere =
+      published.length === 0
+        ? ''
+        : publishedMeasured === 0
+          ? `; none of them is measured here: ${parts(publishedOnly)}`
+          : `; ${publishedMeasured} of them ${publishedMeasured === 1 ? 'is' : 'are'} measured here` +
+            (notMeasured.length ? ` and ${notMeasured.length} ${notMeasured.length === 1 ? 'is' : 'are'} not: ${parts(publishedOnly)}` : '');
+    const rest = rows.length - published.length;
+    const others = rest === 0 ? '' : ` The ${rest === rows.length ? '' : 'other '}${rest} ${rest === 1 ? 'has' : 'have'} no published value: ${parts(unpublished)}.`;
+    text = rows.length === 0 ? 'The report has no cells: nothing published, nothing configured.' : `${head}${measuredHere}.${others}`;
+  }
+  return { cells: rows.length, published: published.length, publishedMeasured, publishedOnly, unpublished, text };
 }
 
 export function buildReport(paper: string, budget: BudgetName, resultsDir: string, pipeline: ReportHooks, study?: StudyReportSource): Report {
@@ -143,8 +292,8 @@ export function buildReport(paper: string, budget: BudgetName, resultsDir: strin
     const data = results[0]?.data ?? null;
     const extra = (pipeline.reportExtraKeys ?? [])
       .filter((k) => perSeed.some((p) => p[k] !== undefined) && !cellsOf(exp, pub).some((c) => c.column === k && c.table === 'measured'))
-      .map((k) => ({ table: 'measured', row: exp.id, column: k, unit: '', published: null }));
-    for (const cell of [...cellsOf(exp, pub), ...extra]) {
+      .map((k) => ({ table: 'measured', row: exp.id, column: k, unit: measuredUnit(k, pub), published: null, diagnostic: true }));
+    for (const { diagnostic, ...cell } of [...cellsOf(exp, pub).map((c) => ({ ...c, diagnostic: false })), ...extra]) {
       covered.add(`${cell.table}|${cell.row}|${cell.column}`);
       const key = cell.column;
       const kept = perSeed.map((s, i) => [seedIds[i], s[key]] as const).filter(([, v]) => v !== undefined && Number.isFinite(v));
@@ -171,6 +320,7 @@ export function buildReport(paper: string, budget: BudgetName, resultsDir: strin
         verdict,
         data,
         erratum: errataIds.has(`${cell.row}|${cell.column}`),
+        diagnostic,
       });
     }
   }
@@ -194,6 +344,7 @@ export function buildReport(paper: string, budget: BudgetName, resultsDir: strin
             : { kind: 'not run', text: 'not run: no experiment configured for this row yet', delta: null },
           data: null,
           erratum: false,
+          diagnostic: false,
         });
       });
     }
@@ -209,6 +360,7 @@ export function buildReport(paper: string, budget: BudgetName, resultsDir: strin
     codeVersions: [...new Set(all.map((r) => `${r.provenance.gitCommit?.slice(0, 10) ?? 'unknown'}${r.provenance.gitDirty ? '+dirty' : ''}`))],
     sections: declared ? renderReportSections(declared, rows, budget) : [],
     ...(study ? { study: { title: study.title, file: study.file } } : {}),
+    coverage: reportCoverage(rows, study ? { file: study.file } : undefined),
   };
 }
 
@@ -228,7 +380,7 @@ function studyMarkdown(rep: Report, study: NonNullable<Report['study']>): string
   const lines = [
     `# ${rep.paper}: ${study.title} (${rep.budget} budget)`,
     '',
-    `**A user-defined study (${study.file}): no cell has a published counterpart. Every number below was measured here; nothing is compared with a paper.**`,
+    `**${rep.coverage.text}**`,
     rep.budget === 'smoke' ? '**Smoke budget: this run checks that the study runs end to end. Its numbers mean little.**' : '',
     `Data: ${rep.dataNote}.`,
     `Backend: ${rep.backends.join(', ') || 'n/a'}. Code: ${rep.codeVersions.join(', ') || 'n/a'}. Generated ${rep.generatedAt}.`,
@@ -255,6 +407,7 @@ export function reportMarkdown(rep: Report): string {
   const lines = [
     `# ${rep.paper}: published vs measured (${rep.budget} budget)`,
     '',
+    `**${rep.coverage.text}**`,
     rep.budget === 'smoke'
       ? '**Smoke budget: this run checks that the pipeline works end to end. It verifies nothing about the paper.**'
       : '',
