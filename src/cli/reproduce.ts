@@ -18,6 +18,7 @@ import { planText } from '../reproduce/plan.js';
 import { PAPERS } from '../reproduce/published.js';
 import { displayPath } from '../reproduce/results.js';
 import { loadStudy, type Study } from '../reproduce/study-file.js';
+import { startInvocation } from '../reproduce/study-provenance.js';
 import { buildStudyReport, listStudies, STUDIES_DIR, studyBlockers, studyPipelineFor } from '../reproduce/study-run.js';
 import { threadBudget } from '../backend/threads.js';
 import { AudioAugLabError, FileAccessError, InvalidParameterError, MissingFileError, UsageError } from '../util/errors.js';
@@ -274,6 +275,18 @@ async function command(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
+  // A study's runs log each invocation (the exact command, thread layout,
+  // backend, start and end): provenance for a stored run (src/reproduce/study-provenance.ts).
+  const invocation = study && jobs.length
+    ? startInvocation(join(resultsDir, budget, paper), {
+        argv: process.argv.slice(2),
+        cwd: process.cwd(),
+        parallel: values['in-process'] ? 1 : parallel,
+        threadsPerJob,
+        backend: backend.description,
+        jobs: jobs.length,
+      })
+    : null;
   let summaryRun;
   try {
     summaryRun = await runJobs({
@@ -289,6 +302,7 @@ async function command(argv: string[]): Promise<number> {
     // one turn of the event loop, so a signal that came in as the last job ended is seen
     await new Promise((r) => setImmediate(r));
   } finally {
+    invocation?.finish();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

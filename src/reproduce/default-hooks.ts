@@ -24,13 +24,23 @@ import { setPopulationBatchNorm } from '../train/batchnorm-population.js';
 import { argmaxRows, scoreMatrix } from '../metrics/score-matrix.js';
 import { InvalidParameterError } from '../util/errors.js';
 import { batchAccuracy } from '../train/losses.js';
+import { INT8_SUFFIX } from '../fusion/clip-scores.js';
+import { int8Metrics, toMatrix } from './int8-metrics.js';
+
+/** Suffix of the per-clip rows scored by the model with population batch-norm statistics (metric 'population-bn-scores'). */
+export const POPULATION_BN_SUFFIX = '@population-bn';
 import { AUGMENTED_FOLDS_SEED, holdOutBySource, leakedSources, protocolFolds, randomClipFolds } from './protocols.js';
 import type { Job } from './experiments.js';
 import type { JobClip, JobItem, JobSplit, TrainedJob } from './job-types.js';
 import type { BudgetedExperiment, JobContext, JobOutput } from './paper-pipeline.js';
 
 /** The data-source request of an experiment. */
-export const datasetRequest = (exp: BudgetedExperiment) => ({ id: exp.dataset.id, subset: exp.dataset.subset, maxClipsPerClass: exp.maxClipsPerClass });
+export const datasetRequest = (exp: BudgetedExperiment) => ({
+  id: exp.dataset.id,
+  subset: exp.dataset.subset,
+  maxClipsPerClass: exp.maxClipsPerClass,
+  ...(exp.dataset.makeFolds !== undefined ? { makeFolds: exp.dataset.makeFolds } : {}),
+});
 
 /** How many folds the experiment's data gives (null when the data is not there). */
 export function dataFolds(exp: BudgetedExperiment, ctx: JobContext): number | null {
@@ -92,8 +102,22 @@ export async function classificationEvaluate(t: TrainedJob): Promise<JobOutput> 
   // small data keep most of the averages' start and collapse to one class).
   // The training items as stored (offline copies included, online
   // augmentation not applied).
+  // hu2020's compression step on this model (metric 'int8'): before the
+  // population statistics below change the model.
+  const rowOf = (i: number, p: Float32Array) => Array.from(p.subarray(i * c, (i + 1) * c));
+  const extraRows: { id: string; scores: number[]; truth: number[]; group: string }[] = [];
+  let int8: Record<string, number> = {};
+  if (t.exp.metrics.includes('int8')) {
+    const q = await int8Metrics(result.model, (m) => t.predict(m, 32), Int32Array.from(t.truth.map((y) => y.indexOf(1))), toMatrix(probs, c));
+    int8 = { ...q.metrics, 'int8 accuracy change': q.metrics['quantized acc'] - q.metrics['original acc'] };
+    t.test.forEach((it, i) => extraRows.push({ id: `${it.id}${INT8_SUFFIX}`, scores: rowOf(i, q.probs), truth: Array.from(t.truth[i]), group: 'int8' }));
+  }
   await setPopulationBatchNorm(result.model, t.trainSet, 32);
-  const accPopulation = argmaxAccuracy(await t.predict(result.model, 32), truth, c);
+  const popProbs = await t.predict(result.model, 32);
+  const accPopulation = argmaxAccuracy(popProbs, truth, c);
+  if (t.exp.metrics.includes('population-bn-scores')) {
+    t.test.forEach((it, i) => extraRows.push({ id: `${it.id}${POPULATION_BN_SUFFIX}`, scores: rowOf(i, popProbs), truth: Array.from(t.truth[i]), group: 'population-bn' }));
+  }
   const last = result.history[result.history.length - 1];
   const leaked = leakedSources(t.train.map((it) => it.clip), t.test.map((it) => it.clip));
   const naa = t.exp.augment.offline.length > 0;
@@ -109,15 +133,17 @@ export async function classificationEvaluate(t: TrainedJob): Promise<JobOutput> 
       foldsInData: k,
       distinctPredictions: predicted.size,
       accuracyPopulationBN: 100 * accPopulation,
+      ...int8,
     },
     scores: {
       labels,
-      clips: t.test.map((it, i) => ({ id: it.id, scores: Array.from(probs.subarray(i * c, (i + 1) * c)), truth: Array.from(truth.subarray(i * c, (i + 1) * c)) })),
+      clips: [...t.test.map((it, i) => ({ id: it.id, scores: rowOf(i, probs), truth: Array.from(truth.subarray(i * c, (i + 1) * c)) })), ...extraRows],
     },
     history: result.history,
     notes: [
       `${t.train.length} training items (${naa ? 'with NAA copies' : 'no offline augmentation'}), ${n} test clips, fold ${job.fold} of ${k}`,
       `source recordings on both sides of the split: ${leaked.length}`,
+      ...(extraRows.some((r) => r.group === 'int8') ? ['int8 dynamic-range quantization, per output channel; int8 per-clip scores stored as <clip>@int8 rows (group int8)'] : []),
       ...(predicted.size === 1 && n > 1
         ? [`the model predicts one class (${labels[[...predicted][0]]}) for all ${n} test clips: the accuracy is that class's share of the fold, not skill`]
         : []),

@@ -61,6 +61,8 @@ export const DatasetSpec = z.strictObject({
   protocol: z.string(),
   /** Subset / view, e.g. "esc10". */
   subset: z.string().optional(),
+  /** Folds to make from the source recordings when the data's own folds are not used (src/data/sources/types.ts DatasetRequest). */
+  makeFolds: z.number().int().min(2).max(10).optional(),
 });
 
 /** What a budget changes (deep-merged into the experiment by applyBudget). */

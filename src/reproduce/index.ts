@@ -23,3 +23,18 @@ export { loadStudy, type Study } from './study-file.js';
 export { STUDIES_DIR, buildStudyReport, listStudies, studyPipelineFor, type ListedStudy } from './study-run.js';
 export { runTrainJob, buildModel } from './train-job.js';
 export { REPO_ROOT } from './published.js';
+export {
+  readStoredRun,
+  summarizeStoredRun,
+  storedRunFromResults,
+  writeStoredRun,
+  SUMMARY_FILE,
+  SUMMARY_METRICS,
+  type StoredRun,
+  type StudySummary,
+  type ArmSummary,
+  type SummaryMetric,
+} from './study-store.js';
+export { judgeClaim, verdictOf, type ClaimResult, type ClaimVerdict } from './study-claims.js';
+export { studyRunMarkdown, studyRunCsv, describeStoredRun, fmtSummary, METRIC_LABELS, VERDICT_RULE, type RunContext } from './study-run-report.js';
+export { readInvocations, sha256Of, type Invocation } from './study-provenance.js';

@@ -45,6 +45,21 @@ import { REPRODUCTIONS_DIR } from './published.js';
 const Json = z.record(z.string(), z.unknown());
 const ID = /^[a-z0-9][a-z0-9._-]*$/;
 
+/**
+ * A claim a study tests: `arm` is better than `baseline` on `metric`
+ * ('higher' or 'lower' is better). The verdict (./study-claims.ts) comes
+ * from the 95% interval of the seed-paired difference arm - baseline.
+ */
+export const ClaimSpec = z.strictObject({
+  id: z.string().regex(ID),
+  text: z.string().min(1),
+  metric: z.string().min(1),
+  arm: z.string(),
+  baseline: z.string(),
+  direction: z.enum(['higher', 'lower']),
+});
+export type ClaimSpecT = z.infer<typeof ClaimSpec>;
+
 /** The study file's own fields; the arms are checked as experiments after merging. */
 const StudyFile = z.strictObject({
   id: z.string().regex(ID),
@@ -56,6 +71,10 @@ const StudyFile = z.strictObject({
   budgets: z.unknown().optional(),
   defaults: Json.default({}),
   experiments: z.array(Json).min(1),
+  /** The paper whose claims the study tests (its runs are stored under reproductions/<paper>/runs/<id>/). */
+  paper: z.string().optional(),
+  /** Claims under test, each a seed-paired comparison of two arms (./study-claims.ts). */
+  claims: z.array(ClaimSpec).optional(),
 });
 
 /** Fields a study may give at its top level (shared by every arm, as if in `defaults`). */
@@ -69,6 +88,9 @@ export interface Study {
   file: string;
   /** The arms, resolved and validated, in file order (`paper` is the study id). */
   experiments: Experiment[];
+  /** The paper whose claims it tests, when it says so. */
+  paper?: string;
+  claims: ClaimSpecT[];
 }
 
 export function loadStudy(path: string): Study {
@@ -78,7 +100,7 @@ export function loadStudy(path: string): Study {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const at = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
-    const what = issue.code === 'unrecognized_keys' ? 'unknown field (a study has id, title, description, extends, seeds, folds, budgets, defaults, experiments)' : issue.message;
+    const what = issue.code === 'unrecognized_keys' ? 'unknown field (a study has id, title, description, paper, claims, extends, seeds, folds, budgets, defaults, experiments)' : issue.message;
     throw experimentError(file, `${formatPath(at as (string | number)[])}: ${what}`);
   }
   const study = parsed.data;
@@ -118,5 +140,25 @@ export function loadStudy(path: string): Study {
     experiments.push(validateExperiment(merged, { file, at, layers: armLayers, label: `experiment '${arm.id}'` }));
   });
   checkReferences(experiments, (e) => ({ file, at: ['experiments', experiments.indexOf(e)] }), `study '${study.id}'`);
-  return { id: study.id, title: study.title, ...(study.description ? { description: study.description } : {}), file, experiments };
+  if (study.paper !== undefined && !existsSync(join(REPRODUCTIONS_DIR, study.paper, 'experiments'))) {
+    throw experimentError(file, `paper: '${study.paper}' is not a paper under reproductions/`);
+  }
+  const claims = study.claims ?? [];
+  const armIds = new Set(experiments.map((e) => e.id));
+  claims.forEach((c, i) => {
+    for (const k of ['arm', 'baseline'] as const) {
+      if (!armIds.has(c[k])) throw experimentError(file, `claims[${i}].${k}: '${c[k]}' is not an arm of the study (${[...armIds].join(', ')})`);
+    }
+    if (c.arm === c.baseline) throw experimentError(file, `claims[${i}]: arm and baseline are both '${c.arm}'`);
+    if (claims.findIndex((d) => d.id === c.id) !== i) throw experimentError(file, `claims[${i}].id: '${c.id}' is given twice`);
+  });
+  return {
+    id: study.id,
+    title: study.title,
+    ...(study.description ? { description: study.description } : {}),
+    ...(study.paper ? { paper: study.paper } : {}),
+    file,
+    experiments,
+    claims,
+  };
 }

@@ -7,6 +7,7 @@
  */
 import { loadDataset, locateDataset } from '../data/sources/index.js';
 import { featureExtractor } from '../features/extractors.js';
+import { perClassEerTable, type TaggingEerTable } from '../metrics/tagging.js';
 import { InvalidParameterError } from '../util/errors.js';
 import type { BudgetName } from './experiment-schema.js';
 import type { JobResult } from './results.js';
@@ -19,10 +20,21 @@ import type { BudgetedExperiment, JobContext, PaperPipeline } from './paper-pipe
 /** The per-seed values a fold-based classification study reports: means over its folds. */
 export const CLASSIFICATION_KEYS = ['accuracy', 'loss', 'trainAccuracy', 'leakedSources', 'distinctPredictions', 'accuracyPopulationBN'] as const;
 
+/** The per-seed int8 values (metric 'int8': ./int8-metrics.ts), means over the folds. */
+export const INT8_KEYS = ['quantized acc', 'int8 accuracy change', 'quantized agreement', 'quantized size', 'dcase2020 size quantized', 'original size (weights only)', 'dcase2020 size'] as const;
+
+/** Per-class one-vs-rest EER (the official DCASE 2016 procedure) on the pooled float scores of a seed's folds. */
+export function pooledEer(results: readonly JobResult[]): TaggingEerTable {
+  const labels = results[0]?.scores?.labels;
+  if (!labels) throw new InvalidParameterError('pooled EER: the results carry no per-clip scores');
+  const rows = results.flatMap((r) => (r.scores?.clips ?? []).filter((c) => c.group === undefined));
+  return perClassEerTable([{ scores: rows.flatMap((r) => r.scores), targets: rows.flatMap((r) => r.truth) }], labels);
+}
+
 export interface StudyPipelineOptions {
   paper: string;
   /** The dataset the default budget and the data line look at. */
-  dataset: { id: string; subset?: string };
+  dataset: { id: string; subset?: string; makeFolds?: number };
   hooks?: PaperHooks;
   /** Clips and classes of the full dataset, for --plan when the data is not at hand. */
   fullSize?(exp: BudgetedExperiment): { clips: number; classes: number };
@@ -34,8 +46,8 @@ export interface StudyPipelineOptions {
 
 export function studyPipeline(o: StudyPipelineOptions): PaperPipeline {
   const hooks = o.hooks ?? {};
-  const located = (exp: BudgetedExperiment | { dataset: { id: string; subset?: string } }, ctx: JobContext, budget: BudgetName) =>
-    locateDataset({ id: exp.dataset.id, subset: exp.dataset.subset }, { ...ctx, budget });
+  const located = (exp: BudgetedExperiment | { dataset: { id: string; subset?: string; makeFolds?: number } }, ctx: JobContext, budget: BudgetName) =>
+    locateDataset({ id: exp.dataset.id, subset: exp.dataset.subset, ...(exp.dataset.makeFolds !== undefined ? { makeFolds: exp.dataset.makeFolds } : {}) }, { ...ctx, budget });
   const firstDataset = { dataset: o.dataset };
   const pipeline: PaperPipeline = {
     paper: o.paper,
@@ -53,11 +65,17 @@ export function studyPipeline(o: StudyPipelineOptions): PaperPipeline {
       return o.describeData ? o.describeData(d, budget) : `${o.paper}: data ${d.status.status}: ${d.status.detail}${d.status.root ? ` (${d.status.root})` : ''}.`;
     },
     runJob: (job, exp, ctx) => runTrainJob(job, exp, ctx, hooks),
-    reportExtraKeys: o.reportExtraKeys ?? ['trainAccuracy', 'leakedSources', 'distinctPredictions', 'accuracyPopulationBN'],
-    aggregate(_exp, results: JobResult[]) {
+    reportExtraKeys: o.reportExtraKeys ?? ['trainAccuracy', 'leakedSources', 'distinctPredictions', 'accuracyPopulationBN', 'EER pooled', ...INT8_KEYS],
+    aggregate(exp, results: JobResult[]) {
       // Results from before a metric existed have none (NaN: not shown).
       const mean = (k: string) => results.reduce((a, r) => a + (r.metrics[k] ?? NaN), 0) / results.length;
-      return Object.fromEntries(CLASSIFICATION_KEYS.map((k) => [k, mean(k)]));
+      const keys: string[] = [...CLASSIFICATION_KEYS, ...(exp.metrics.includes('int8') ? INT8_KEYS : [])];
+      const out: Record<string, number> = Object.fromEntries(keys.map((k) => [k, mean(k)]));
+      // EER with about two positives per class per test fold is mostly ties:
+      // metric 'eer' is the per-class one-vs-rest EER on the seed's pooled
+      // out-of-fold scores (every fold's test clips together), averaged over classes.
+      if (exp.metrics.includes('eer')) out['EER pooled'] = pooledEer(results).meanOfLabels;
+      return out;
     },
     foldsAvailable: (exp, ctx) => (located(exp, ctx, exp.budget).status.status === 'verified' ? null : dataFolds(exp, ctx)),
     estimate(exp, ctx) {

@@ -29,7 +29,7 @@ export function studyPipelineFor(study: Study): PaperPipeline {
   const first = study.experiments[0].dataset;
   return studyPipeline({
     paper: study.id,
-    dataset: { id: first.id, ...(first.subset !== undefined ? { subset: first.subset } : {}) },
+    dataset: { id: first.id, ...(first.subset !== undefined ? { subset: first.subset } : {}), ...(first.makeFolds !== undefined ? { makeFolds: first.makeFolds } : {}) },
     describeData: (d) =>
       `study ${study.id}: data ${d.status.status}: ${d.status.detail}${d.status.root ? ` (${displayPath(d.status.root)})` : ''}.`,
   });

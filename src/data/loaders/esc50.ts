@@ -60,6 +60,20 @@ export function loadEsc50(opts: Esc50Options): Esc50Record[] {
   });
 }
 
+/** The ten ESC-10 categories (ESC-50's esc10 column; Piczak 2015), for lists that carry only class names. */
+export const ESC10_CATEGORIES: readonly string[] = [
+  'chainsaw',
+  'clock_tick',
+  'crackling_fire',
+  'crying_baby',
+  'dog',
+  'helicopter',
+  'rain',
+  'rooster',
+  'sea_waves',
+  'sneezing',
+];
+
 /** The ESC-10 view: the rows flagged esc10. */
 export function esc10View(records: readonly Esc50Record[]): Esc50Record[] {
   return records.filter((r) => r.esc10);

@@ -120,7 +120,7 @@ function load(req: DatasetRequest, ctx: SourceContext): LoadedDataset {
   const official = data.official && req.maxClipsPerClass === undefined;
   if (req.maxClipsPerClass !== undefined) recs = capPerClass(recs, req.maxClipsPerClass, 'esc50');
   const items = recs.map((r) => ({ id: r.id, sourceId: r.sourceId, label: r.labels[0] }));
-  const folds = official ? 5 : sourceFoldCount(items);
+  const folds = official ? 5 : (req.makeFolds ?? sourceFoldCount(items));
   const made = official ? null : sourceGroupedFolds(items, folds, MADE_FOLDS_SEED);
   return {
     id: 'esc50',

@@ -33,7 +33,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadEsc50 } from '../loaders/esc50.js';
+import { ESC10_CATEGORIES, loadEsc50 } from '../loaders/esc50.js';
 import { columnIndex, readTable } from '../loaders/table.js';
 import { MetadataError } from '../errors.js';
 import { sourceFoldCount, sourceGroupedFolds } from '../folds.js';
@@ -181,7 +181,9 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 /** Everything the folder gives for a request; throws with the file and line when it cannot be used. */
 export function readFolder(dir: string, req: DatasetRequest): FolderData {
-  if (req.subset !== undefined) throw new InvalidParameterError(`dataset folder has no subsets (got '${req.subset}')`);
+  if (req.subset !== undefined && !(FOLDER_SUBSETS as readonly string[]).includes(req.subset)) {
+    throw new InvalidParameterError(`dataset folder: unknown subset '${req.subset}' (known: ${FOLDER_SUBSETS.join(', ')})`);
+  }
   const st = statSync(dir, { throwIfNoEntry: false });
   if (!st) throw new MissingFileError('the folder given with --data-dir does not exist', dir);
   if (!st.isDirectory()) throw new InvalidParameterError(`${dir}: --data-dir must be a folder (of WAV files with a ${LABELS_FILE})`);
@@ -199,21 +201,28 @@ export function readFolder(dir: string, req: DatasetRequest): FolderData {
   const unlisted = wavFilesUnder(dir, csv ? '' : 'audio').filter((rel) => !listed.has(join(dir, rel)));
   const allClasses = [...new Set(parsed.clips.map((c) => c.labels[0]))].sort();
   if (allClasses.length < 2) throw new MetadataError(`every clip has the label '${allClasses[0]}'; a study needs at least 2 classes`, parsed.listFile);
-  const total = parsed.clips.length;
-  let clips = parsed.clips;
+  let listedClips = parsed.clips;
+  if (req.subset === 'esc10') {
+    // ESC-50 layout: its esc10 column; labels.csv: the ten ESC-10 class names.
+    listedClips = listedClips.filter((c) => ('esc10' in c ? (c as { esc10: boolean }).esc10 : ESC10_CATEGORIES.includes(c.labels[0])));
+    const kept = new Set(listedClips.map((c) => c.labels[0])).size;
+    if (kept < 2) throw new MetadataError(`subset esc10: ${kept === 0 ? 'no clip has' : 'only one class has'} an ESC-10 class (${ESC10_CATEGORIES.join(', ')})`, parsed.listFile);
+  }
+  const total = listedClips.length;
+  let clips = listedClips;
   if (req.maxClipsPerClass !== undefined) clips = capPerClass(clips, req.maxClipsPerClass, 'folder');
   let folds: number;
   let foldText: string;
   let splitSources: string[] = [];
   if (parsed.hasFold) {
-    folds = checkListedFolds(parsed.clips.map((c) => c.fold as number), parsed.listFile);
+    folds = checkListedFolds(listedClips.map((c) => c.fold as number), parsed.listFile);
     foldText = `folds 1-${folds} from its fold column`;
     if (parsed.hasSource) splitSources = sourcesInSeveralFolds(clips);
   } else {
     const sources = new Set(clips.map((c) => c.sourceId)).size;
     if (sources < 2) throw new MetadataError(`all clips come from one recording; folds need at least 2`, parsed.listFile);
     const items = clips.map((c) => ({ id: c.id, sourceId: c.sourceId, label: c.labels[0] }));
-    folds = sourceFoldCount(items);
+    folds = req.makeFolds ?? sourceFoldCount(items);
     const made = sourceGroupedFolds(items, folds, MADE_FOLDS_SEED);
     clips = clips.map((c) => ({ ...c, fold: made.get(c.id)! }));
     const oneFold = 'oneFold' in parsed ? parsed.oneFold : null;
@@ -224,7 +233,8 @@ export function readFolder(dir: string, req: DatasetRequest): FolderData {
         : `${folds} folds made by file (no source column: each file is its own recording)`;
   }
   const classes = [...new Set(clips.map((c) => c.labels[0]))].sort();
-  const count = clips.length === total ? plural(total, 'clip') : `${clips.length} of ${total} clips (at most ${req.maxClipsPerClass} per class)`;
+  const subsetText = req.subset === 'esc10' ? `the ESC-10 classes' ` : '';
+  const count = clips.length === total ? `${subsetText}${plural(total, 'clip')}` : `${clips.length} of ${subsetText}${total} clips (at most ${req.maxClipsPerClass} per class)`;
   const left = unlisted.length ? `; ${plural(unlisted.length, 'WAV file')} not listed, left out` : '';
   const layout = csv ? LABELS_FILE : `ESC-50 layout, ${listName}`;
   return {
@@ -244,6 +254,9 @@ export function readFolder(dir: string, req: DatasetRequest): FolderData {
     },
   };
 }
+
+/** Views of a folder: 'esc10' keeps the ESC-10 classes (ESC-50 layout: its esc10 column; labels.csv: the class names). */
+export const FOLDER_SUBSETS = ['esc10'] as const;
 
 const NO_FOLDER = `the folder dataset is the folder given with --data-dir (WAV files and a ${LABELS_FILE} with header file,label[,fold][,source], or an ESC-50 layout); none was given`;
 
@@ -286,7 +299,7 @@ function load(req: DatasetRequest, ctx: SourceContext): LoadedDataset {
 export const folderSource: DatasetSource = {
   id: 'folder',
   title: "the user's folder of WAV files (labels.csv: file,label[,fold][,source]; or ESC-50 layout), given with --data-dir",
-  subsets: [],
+  subsets: FOLDER_SUBSETS,
   locate,
   load,
 };

@@ -43,6 +43,13 @@ export interface DatasetRequest {
   subset?: string;
   /** Keep at most this many clips per class (per scene for TAU), chosen with a fixed seed. */
   maxClipsPerClass?: number;
+  /**
+   * How many folds to make from the source recordings when the data's own
+   * folds are not used (a partial ESC-50 copy, a labels.csv without a fold
+   * column); default `sourceFoldCount` (the fewest recordings of any class,
+   * 2..5). Official or listed folds are never changed.
+   */
+  makeFolds?: number;
 }
 
 /**

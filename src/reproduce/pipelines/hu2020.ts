@@ -41,8 +41,6 @@ import { lrFusionCrossValidated, lrFusionInSample } from '../../fusion/lr-fusion
 import { alignTo, averageScores, clipScores, INT8_SUFFIX, type ClipScores } from '../../fusion/clip-scores.js';
 import { accuracyFromScores, deviceGroupMetrics, logLoss } from '../../metrics/classification.js';
 import { argmaxRows, type ScoreMatrix } from '../../metrics/score-matrix.js';
-import { quantizeModel } from '../../quantize/model.js';
-import { dcase2020ModelSizeAsync, float32FileSize, int8FileSize } from '../../quantize/size.js';
 import { loadLatestCheckpoint } from '../../train/checkpoint.js';
 import { snapshotEpochs } from '../../train/epochs.js';
 import { AudioAugLabError, InvalidParameterError } from '../../util/errors.js';
@@ -53,6 +51,7 @@ import type { JobResult } from '../results.js';
 import type { JobClip, PaperHooks, TrainedJob } from '../job-types.js';
 import { buildModel, runTrainJob } from '../train-job.js';
 import { datasetRequest } from '../default-hooks.js';
+import { int8Metrics, toMatrix } from '../int8-metrics.js';
 import type { BudgetedExperiment, JobContext, JobOutput, PaperPipeline } from '../paper-pipeline.js';
 
 const PAPER = 'hu2020';
@@ -128,44 +127,6 @@ async function evaluateProbs(t: TrainedJob, metrics: Record<string, number>, not
   return probs;
 }
 
-const toMatrix = (probs: Float32Array, cols: number): ScoreMatrix => ({ rows: probs.length / cols, cols, data: probs });
-
-/** Task 1b: the int8 copy's accuracy, sizes by both definitions and agreement with the float32 model. */
-async function quantizedMetrics(t: TrainedJob, truth: Int32Array, matrix: ScoreMatrix): Promise<{ metrics: Record<string, number>; probs: Float32Array }> {
-  const model: tf.LayersModel = t.result.model;
-  const { model: qModel, weights } = await quantizeModel(model, { scheme: 'per-channel' });
-  try {
-    const qProbs = await t.predict(qModel, EVAL_BATCH);
-    const qMatrix = toMatrix(qProbs, matrix.cols);
-    const trainable = model.trainableWeights.reduce((a, w) => a + (w.shape as number[]).reduce((x, y) => x * y, 1), 0);
-    const f32 = await float32FileSize(model);
-    const i8 = await int8FileSize(model, weights);
-    const pred = argmaxRows(matrix);
-    const qPred = argmaxRows(qMatrix);
-    let agree = 0;
-    for (let i = 0; i < pred.length; i++) if (pred[i] === qPred[i]) agree++;
-    return {
-      probs: qProbs,
-      metrics: {
-        'original acc': 100 * accuracyFromScores(truth, matrix),
-        'quantized acc': 100 * accuracyFromScores(truth, qMatrix),
-        // float32 weights file + the SGD momentum slots (4 bytes per trainable parameter), MiB
-        'original size': (f32.bytes + 4 * trainable) / 1024 ** 2,
-        'original size (weights only)': f32.bytes / 1024 ** 2,
-        'quantized size': i8.bytes / 1024,
-        'dcase2020 size': (await dcase2020ModelSizeAsync(model)).kilobytes,
-        'dcase2020 size quantized': (await dcase2020ModelSizeAsync(model, weights)).kilobytes,
-        'quantized agreement': (100 * agree) / pred.length,
-        'original log loss': logLoss(truth, matrix),
-        'quantized log loss': logLoss(truth, qMatrix),
-        parameters: model.countParams(),
-      },
-    };
-  } finally {
-    qModel.dispose();
-  }
-}
-
 async function evaluate(t: TrainedJob): Promise<JobOutput> {
   const { exp, split, result } = t;
   const classes = split.classes;
@@ -185,7 +146,7 @@ async function evaluate(t: TrainedJob): Promise<JobOutput> {
   if (taskOf(exp).task === '1a') {
     Object.assign(metrics, deviceGroupMetrics(truth, matrix, t.test.map((it) => it.clip.device ?? '')));
   } else {
-    const q = await quantizedMetrics(t, truth, matrix);
+    const q = await int8Metrics(t.result.model, (m) => t.predict(m, EVAL_BATCH), truth, matrix);
     Object.assign(metrics, q.metrics);
     clips.push(...t.test.map((it, i) => ({ id: `${it.id}${INT8_SUFFIX}`, scores: rowOf(i, q.probs), truth: Array.from(t.truth[i]), group: 'int8' })));
     notes.push('int8 dynamic-range quantization, per output channel; int8 per-clip scores stored as <clip>@int8 rows (group int8)');

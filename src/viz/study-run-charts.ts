@@ -1,0 +1,112 @@
+/**
+ * Charts of a stored study run (src/reproduce/study-store.ts): one unit per
+ * axis, arm ids as labels (their titles are in the report's table), heights
+ * bounded by the number of arms (a study has a handful).
+ *
+ * - report: each arm's headline value (accuracy %, and pooled EER in its own
+ *   panel when the study measures it), mean with its 95% interval;
+ * - claims: each claim's seed-paired difference with its 95% interval and a
+ *   rule at 0 (one panel per unit);
+ * - curves: validation loss per epoch, the mean over an arm's jobs that were
+ *   still training at that epoch (early stopping ends jobs at different epochs).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StoredRun, StudySummary } from '../reproduce/index.js';
+import { renderSvg, VEGA_LITE_SCHEMA, type VegaLiteSpec } from './render.js';
+
+const ROW_HEIGHT = 22;
+
+function pointsWithIntervals(values: Record<string, unknown>[], xTitle: string, zero: boolean): VegaLiteSpec {
+  const y = { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelLimit: 400 } };
+  return {
+    width: 420,
+    height: { step: ROW_HEIGHT },
+    layer: [
+      ...(zero ? [{ data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888', strokeDash: [4, 3] }, encoding: { x: { field: 'zero', type: 'quantitative' } } }] : []),
+      { mark: { type: 'rule', color: '#4c78a8' }, encoding: { y, x: { field: 'lo', type: 'quantitative', title: xTitle, scale: { zero: false } }, x2: { field: 'hi' } } },
+      { mark: { type: 'point', filled: true, size: 60 }, encoding: { y, x: { field: 'mean', type: 'quantitative' }, color: { field: 'colour', type: 'nominal', title: null, legend: zero ? { orient: 'bottom' } : null } } },
+    ],
+    data: { values },
+  };
+}
+
+/** Each arm's headline values (accuracy %, EER) with 95% intervals. */
+export function studyArmsSpec(s: StudySummary): VegaLiteSpec {
+  const panels: VegaLiteSpec[] = [];
+  const panel = (metric: 'accuracy' | 'EER pooled', title: string) => {
+    const values = s.arms
+      .filter((a) => a.summary[metric])
+      .map((a) => ({ label: a.id, mean: a.summary[metric]!.mean, lo: a.summary[metric]!.ci95[0], hi: a.summary[metric]!.ci95[1], colour: 'measured here' }));
+    if (values.length) panels.push(pointsWithIntervals(values, title, false));
+  };
+  panel('accuracy', 'accuracy (%), mean over seeds with 95% interval');
+  panel('EER pooled', 'EER pooled over folds, mean over classes (fraction; lower is better)');
+  return { $schema: VEGA_LITE_SCHEMA, title: { text: s.title, limit: 900 }, vconcat: panels, config: { background: 'white' } };
+}
+
+/** Each claim's seed-paired difference (arm - baseline) with its 95% interval, one panel per metric. */
+export function studyClaimsSpec(s: StudySummary): VegaLiteSpec | null {
+  if (s.claims.length === 0) return null;
+  const metrics = [...new Set(s.claims.map((c) => c.claim.metric))];
+  const unit = (m: string) => (m === 'EER pooled' ? 'EER difference (fraction)' : `${m} difference (percentage points)`);
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: { text: `${s.study}: seed-paired differences, arm - baseline (95% interval)`, limit: 900 },
+    vconcat: metrics.map((m) =>
+      pointsWithIntervals(
+        s.claims
+          .filter((c) => c.claim.metric === m)
+          .map((c) => ({ label: `${c.claim.arm} - ${c.claim.baseline}`, mean: c.difference.mean, lo: c.difference.ci95[0], hi: c.difference.ci95[1], colour: c.verdict })),
+        unit(m),
+        true,
+      ),
+    ),
+    config: { background: 'white' },
+  };
+}
+
+/** Validation loss per epoch, mean over each arm's jobs still training at that epoch. */
+export function studyCurvesSpec(s: StudySummary, run: StoredRun): VegaLiteSpec {
+  const values: { arm: string; epoch: number; loss: number; jobs: number }[] = [];
+  for (const a of s.arms) {
+    const jobs = run.jobs.jobs.filter((j) => j.arm === a.id);
+    const longest = Math.max(0, ...jobs.map((j) => j.history.length));
+    for (let e = 0; e < longest; e++) {
+      const at = jobs.map((j) => j.history[e]?.valLoss).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+      if (at.length) values.push({ arm: a.id, epoch: e + 1, loss: at.reduce((x, y) => x + y, 0) / at.length, jobs: at.length });
+    }
+  }
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: { text: `${s.study}: validation loss per epoch (mean over the jobs still training)`, limit: 900 },
+    width: 520,
+    height: 260,
+    data: { values },
+    mark: { type: 'line', point: false },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
+      y: { field: 'loss', type: 'quantitative', title: 'validation loss (cross-entropy)', scale: { zero: false } },
+      color: { field: 'arm', type: 'nominal', title: 'arm', legend: { orient: 'right', labelLimit: 300 } },
+    },
+    config: { background: 'white' },
+  };
+}
+
+async function writeChart(dir: string, name: string, spec: VegaLiteSpec): Promise<string[]> {
+  const svg = await renderSvg(spec);
+  writeFileSync(join(dir, `${name}.svg`), svg);
+  const { Resvg } = await import('@resvg/resvg-js');
+  writeFileSync(join(dir, `${name}.png`), new Resvg(svg, { background: 'white', font: { loadSystemFonts: true } }).render().asPng());
+  return [join(dir, `${name}.svg`), join(dir, `${name}.png`)];
+}
+
+/** report.svg/.png (arms), claims.svg/.png (when the study has claims), curves.svg/.png. */
+export async function writeStudyRunCharts(s: StudySummary, run: StoredRun, dir: string): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const out = await writeChart(dir, 'report', studyArmsSpec(s));
+  const claims = studyClaimsSpec(s);
+  if (claims) out.push(...(await writeChart(dir, 'claims', claims)));
+  out.push(...(await writeChart(dir, 'curves', studyCurvesSpec(s, run))));
+  return out;
+}
