@@ -11,6 +11,9 @@
  * missing ones.
  *
  *   npx tsx scripts/store-study-run.ts --study FILE --results DIR --data-dir DIR [--budget full] [--out DIR]
+ *   npx tsx scripts/store-study-run.ts --study DERIVED_FILE [--budget full] [--out DIR]
+ *
+ * A derived study (hu2020-int8) is stored from its sources' stored runs.
  */
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -22,26 +25,68 @@ import { applyBudget, jobsFor } from '../src/reproduce/experiments.js';
 import { collectResults } from '../src/reproduce/results.js';
 import { loadStudy } from '../src/reproduce/study-file.js';
 import { readInvocations, sha256Of } from '../src/reproduce/study-provenance.js';
-import { storedRunFromResults, summarizeStoredRun, SUMMARY_FILE, writeStoredRun } from '../src/reproduce/study-store.js';
+import { storedRunFromResults, SUMMARY_FILE, writeStoredRun } from '../src/reproduce/study-store.js';
 import { describeStoredRun, studyRunCsv, studyRunMarkdown } from '../src/reproduce/study-run-report.js';
-import { REPO_ROOT, REPRODUCTIONS_DIR } from '../src/reproduce/published.js';
+import { REPO_ROOT } from '../src/reproduce/published.js';
+import { derivedRunContext, isDerivedStudyFile, loadDerivedStudy, storedRunDir, summarizeDerived } from '../src/reproduce/study-derived.js';
+import { readStoredRun, summarizeStoredRun } from '../src/reproduce/study-store.js';
 import type { BudgetName } from '../src/reproduce/experiment-schema.js';
 import { writeStudyRunCharts } from '../src/viz/study-run-charts.js';
 
-const USAGE = 'usage: npx tsx scripts/store-study-run.ts --study FILE --results DIR --data-dir DIR [--budget full] [--out DIR]';
+const USAGE =
+  'usage: npx tsx scripts/store-study-run.ts --study FILE --results DIR --data-dir DIR [--budget full] [--out DIR]\n' +
+  '       npx tsx scripts/store-study-run.ts --study DERIVED_FILE [--budget full] [--out DIR]   (from the sources\' stored runs)';
+
+/**
+ * A derived study (src/reproduce/study-derived.ts) stores no scores of its
+ * own: its summary is computed from its sources' stored runs, and its
+ * provenance names them with the SHA-256 of their stored files.
+ */
+async function storeDerived(file: string, budget: BudgetName, outGiven?: string): Promise<number> {
+  const d = loadDerivedStudy(file);
+  const out = outGiven ?? storedRunDir(d);
+  const sources = d.sources.map((src) => ({ src, dir: storedRunDir(src) }));
+  const runs = sources.map(({ dir }) => readStoredRun(dir));
+  const summary = summarizeDerived(d, runs.map(summarizeStoredRun), budget);
+  mkdirSync(out, { recursive: true });
+  const ctx = derivedRunContext(d);
+  writeFileSync(join(out, SUMMARY_FILE), `${JSON.stringify(summary, null, 1)}\n`);
+  writeFileSync(join(out, 'report.md'), studyRunMarkdown(summary, ctx));
+  writeFileSync(join(out, 'report.csv'), studyRunCsv(summary));
+  writeFileSync(join(out, 'report.json'), `${JSON.stringify({ context: ctx, summary }, null, 1)}\n`);
+  const charts = await writeStudyRunCharts(summary, { jobs: { ...runs[0].jobs, arms: [], jobs: runs.flatMap((r, i) => r.jobs.jobs.map((j) => ({ ...j, arm: `${sources[i].src.id}/${j.arm}` }))) }, scores: [] }, out);
+  const provenance = {
+    study: d.id,
+    studyFile: relative(REPO_ROOT, d.file),
+    paper: d.paper ?? null,
+    budget,
+    trainsNothing: 'a derived study: every value comes from the stored runs below (their per-clip int8 and float32 predictions and job metrics)',
+    sources: sources.map(({ src, dir }) => ({
+      study: src.id,
+      storedRun: relative(REPO_ROOT, dir),
+      sha256: Object.fromEntries(['jobs.json.gz', 'scores.csv.gz', 'provenance.json'].map((f) => [f, sha256Of(join(dir, f))])),
+    })),
+    storedWith: `npx tsx scripts/store-study-run.ts --study ${relative(process.cwd(), d.file)} --budget ${budget}`,
+  };
+  writeFileSync(join(out, 'provenance.json'), `${JSON.stringify(provenance, null, 1)}\n`);
+  for (const f of [SUMMARY_FILE, 'report.md', 'report.csv', 'report.json', 'provenance.json']) console.log(relative(process.cwd(), join(out, f)));
+  for (const f of charts) console.log(relative(process.cwd(), f));
+  return 0;
+}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { study: { type: 'string' }, results: { type: 'string' }, 'data-dir': { type: 'string' }, budget: { type: 'string', default: 'full' }, out: { type: 'string' } },
   });
+  if (values.study && isDerivedStudyFile(values.study)) return storeDerived(values.study, (values.budget ?? 'full') as BudgetName, values.out);
   if (!values.study || !values.results || !values['data-dir']) {
     console.error(USAGE);
     return 2;
   }
-  const study = loadStudy(values.study);
   const budget = values.budget as BudgetName;
-  const paper = study.paper ?? 'studies';
-  const out = values.out ?? join(REPRODUCTIONS_DIR, paper, 'runs', study.id);
+  if (isDerivedStudyFile(values.study)) return storeDerived(values.study, budget, values.out);
+  const study = loadStudy(values.study);
+  const out = values.out ?? storedRunDir(study);
   const runDir = join(values.results, budget, study.id);
   const results = collectResults(values.results, budget, study.id);
   if (results.length === 0) throw new Error(`${runDir}: no job results`);

@@ -19,6 +19,10 @@ import { PAPERS } from '../reproduce/published.js';
 import { displayPath } from '../reproduce/results.js';
 import { loadStudy, type Study } from '../reproduce/study-file.js';
 import { startInvocation } from '../reproduce/study-provenance.js';
+import { derivedRunContext, isDerivedStudyFile, loadDerivedStudy, summarizeDerived } from '../reproduce/study-derived.js';
+import { storedRunFromResults, summarizeStoredRun } from '../reproduce/study-store.js';
+import { collectResults } from '../reproduce/results.js';
+import { studyRunMarkdown } from '../reproduce/study-run-report.js';
 import { buildStudyReport, listStudies, STUDIES_DIR, studyBlockers, studyPipelineFor } from '../reproduce/study-run.js';
 import { threadBudget } from '../backend/threads.js';
 import { AudioAugLabError, FileAccessError, InvalidParameterError, MissingFileError, UsageError } from '../util/errors.js';
@@ -128,11 +132,49 @@ function list(): number {
       lines.push(`  ${displayPath(s.file)}: does not load: ${s.error}`);
       continue;
     }
+    if ('derived' in s) {
+      lines.push(`  ${s.derived.id}: ${s.derived.title} (${displayPath(s.file)})`, ...wrapped('    trains nothing; judges the models of:', s.derived.sources.map((x) => x.id), '      '));
+      continue;
+    }
     const arms = s.study.experiments.map((e) => e.id);
     lines.push(`  ${s.study.id}: ${s.study.title} (${displayPath(s.file)})`, ...wrapped(`    ${arms.length} arms:`, arms, '      '));
   }
   console.log(lines.join('\n'));
   return broken ? EXIT.error : 0;
+}
+
+/**
+ * `reproduce --study DERIVED`: a derived study (src/reproduce/study-derived.ts)
+ * runs each source study with the same options (finished jobs are skipped),
+ * then reports its claims on their results.
+ */
+async function derived(file: string, argv: string[], values: { results?: string; budget?: string; plan?: boolean; only?: string }): Promise<number> {
+  const d = loadDerivedStudy(file);
+  if (values.only !== undefined) throw new UsageError(`${displayPath(d.file)} is a derived study (it trains nothing itself): --only is for its sources`);
+  let worst = 0;
+  for (const src of d.sources) {
+    const args = argv.map((a, i) => (argv[i - 1] === '--study' ? src.file : a.startsWith('--study=') ? `--study=${src.file}` : a));
+    console.log(`== ${d.id}: source study ${src.id} (${displayPath(src.file)})`);
+    const code = await command(args);
+    if (code !== 0 && code !== EXIT.notReproduced) worst = worst || code;
+    if (code === EXIT.sigint || code === EXIT.sigterm) return code;
+  }
+  if (values.plan) return worst;
+  const budget = (values.budget as BudgetName | undefined) ?? 'smoke';
+  const resultsDir = resolve(values.results ?? 'results');
+  const summaries = d.sources.map((src) =>
+    summarizeStoredRun(
+      storedRunFromResults(
+        { study: src.id, title: src.title, paper: src.paper ?? null, budget, claims: src.claims, arms: src.experiments.map((e) => ({ id: e.id, title: e.title, metrics: e.metrics })) },
+        collectResults(resultsDir, budget, src.id),
+      ),
+    ),
+  );
+  const summary = summarizeDerived(d, summaries, budget);
+  console.log(
+    studyRunMarkdown(summary, derivedRunContext(d)),
+  );
+  return worst;
 }
 
 async function command(argv: string[]): Promise<number> {
@@ -181,6 +223,7 @@ async function command(argv: string[]): Promise<number> {
   }
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
   if (values.study === '') throw new UsageError('--study needs a study file');
+  if (values.study !== undefined && existsSync(values.study) && isDerivedStudyFile(values.study)) return derived(values.study, argv, values);
   // A study file is read now (every field checked at load; errors name the file and the JSON path).
   const study: Study | null = values.study !== undefined ? loadStudy(values.study) : null;
   /** What jobs and results are filed under: the paper, or the study id. */

@@ -36,5 +36,6 @@ export {
   type SummaryMetric,
 } from './study-store.js';
 export { judgeClaim, verdictOf, type ClaimResult, type ClaimVerdict } from './study-claims.js';
-export { studyRunMarkdown, studyRunCsv, describeStoredRun, fmtSummary, METRIC_LABELS, VERDICT_RULE, type RunContext } from './study-run-report.js';
+export { studyRunMarkdown, studyRunCsv, describeStoredRun, fmtSummary, METRIC_LABELS, VERDICT_RULE, BOUND_RULE, type RunContext } from './study-run-report.js';
 export { readInvocations, sha256Of, type Invocation } from './study-provenance.js';
+export { loadDerivedStudy, summarizeDerived, storedRunDir, derivedRunContext, isDerivedStudyFile, type DerivedStudy } from './study-derived.js';

@@ -11,6 +11,12 @@
  *   "does not support" when it excludes 0 the other way, "inconclusive"
  *   otherwise (an interval touching 0, or fewer than 2 paired seeds).
  *
+ * A bound claim (`within: m`, on a metric that is itself a paired
+ * difference, such as an int8 copy's accuracy minus its float32 model's on
+ * the same clips) is judged on that metric's interval over seeds:
+ * "supports" when the interval lies inside [-m, m], "does not support" when
+ * it lies wholly outside, "inconclusive" otherwise.
+ *
  * Words about a claim on the data measured, never about a published number:
  * nothing here says "reproduced".
  */
@@ -21,9 +27,9 @@ export type ClaimVerdict = 'supports' | 'does not support' | 'inconclusive';
 
 export interface ClaimResult {
   claim: ClaimSpecT;
-  /** Seeds both arms have a value for, ascending. */
+  /** Seeds both arms have a value for (a bound claim: the arm's seeds), ascending. */
   seeds: number[];
-  /** arm - baseline per seed (same order as seeds). */
+  /** arm - baseline per seed (a bound claim: the arm's value), same order as seeds. */
   differences: number[];
   difference: Summary;
   verdict: ClaimVerdict;
@@ -48,7 +54,23 @@ export function verdictOf(diff: Summary, direction: 'higher' | 'lower'): { verdi
  * The verdict of one claim from per-seed values of each arm
  * (arm id -> seed -> value of the claim's metric).
  */
+/** The verdict of a bound claim: is the interval inside [-margin, margin]? */
+export function boundVerdictOf(s: Summary, margin: number): { verdict: ClaimVerdict; reason: string } {
+  if (s.n < 2) return { verdict: 'inconclusive', reason: `${s.n} seed${s.n === 1 ? '' : 's'}: no interval` };
+  const [lo, hi] = s.ci95;
+  if (lo >= -margin && hi <= margin) return { verdict: 'supports', reason: `the 95% interval lies within +-${margin}` };
+  if (lo > margin || hi < -margin) return { verdict: 'does not support', reason: `the 95% interval lies wholly outside +-${margin}` };
+  return { verdict: 'inconclusive', reason: `the 95% interval crosses +-${margin}` };
+}
+
 export function judgeClaim(claim: ClaimSpecT, perSeed: ReadonlyMap<string, ReadonlyMap<number, number>>): ClaimResult {
+  if (!('baseline' in claim)) {
+    const v = perSeed.get(claim.arm) ?? new Map<number, number>();
+    const seeds = [...v.keys()].filter((s) => Number.isFinite(v.get(s)!)).sort((x, y) => x - y);
+    const values = seeds.map((s) => v.get(s)!);
+    const difference = summarize(values);
+    return { claim, seeds, differences: values, difference, ...boundVerdictOf(difference, claim.within) };
+  }
   const a = perSeed.get(claim.arm) ?? new Map<number, number>();
   const b = perSeed.get(claim.baseline) ?? new Map<number, number>();
   const seeds = [...a.keys()].filter((s) => b.has(s) && Number.isFinite(a.get(s)!) && Number.isFinite(b.get(s)!)).sort((x, y) => x - y);

@@ -46,19 +46,60 @@ const Json = z.record(z.string(), z.unknown());
 const ID = /^[a-z0-9][a-z0-9._-]*$/;
 
 /**
- * A claim a study tests: `arm` is better than `baseline` on `metric`
- * ('higher' or 'lower' is better). The verdict (./study-claims.ts) comes
- * from the 95% interval of the seed-paired difference arm - baseline.
+ * A claim a study tests (./study-claims.ts gives the verdicts):
+ * - a comparison: `arm` is better than `baseline` on `metric` ('higher' or
+ *   'lower' is better), judged on the seed-paired difference arm - baseline;
+ * - a bound: `metric` of `arm` (a value that is itself a paired difference,
+ *   e.g. 'int8 accuracy change') stays within +-`within`, judged on its
+ *   interval over seeds.
  */
-export const ClaimSpec = z.strictObject({
-  id: z.string().regex(ID),
-  text: z.string().min(1),
-  metric: z.string().min(1),
-  arm: z.string(),
-  baseline: z.string(),
-  direction: z.enum(['higher', 'lower']),
-});
+const ComparisonClaim = z.strictObject({
+    id: z.string().regex(ID),
+    text: z.string().min(1),
+    metric: z.string().min(1),
+    arm: z.string(),
+    baseline: z.string(),
+    direction: z.enum(['higher', 'lower']),
+  });
+const BoundClaim = z.strictObject({
+    id: z.string().regex(ID),
+    text: z.string().min(1),
+    metric: z.string().min(1),
+    arm: z.string(),
+    within: z.number().positive(),
+  });
+export const ClaimSpec = z.union([
+  z.strictObject({
+    id: z.string().regex(ID),
+    text: z.string().min(1),
+    metric: z.string().min(1),
+    arm: z.string(),
+    baseline: z.string(),
+    direction: z.enum(['higher', 'lower']),
+  }),
+  z.strictObject({
+    id: z.string().regex(ID),
+    text: z.string().min(1),
+    metric: z.string().min(1),
+    arm: z.string(),
+    within: z.number().positive(),
+  }),
+]);
 export type ClaimSpecT = z.infer<typeof ClaimSpec>;
+
+/** One claim of a study file: a bound when it has `within`, else a comparison; errors name claims[i].<field>. */
+export function parseClaim(file: string, raw: unknown, i: number): ClaimSpecT {
+  const bound = typeof raw === 'object' && raw !== null && 'within' in raw;
+  const r = (bound ? BoundClaim : ComparisonClaim).safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const at = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
+  const what =
+    issue.code === 'unrecognized_keys'
+      ? `unknown field (a claim has id, text, metric, arm and either baseline + direction or within)`
+      : issue.message;
+  throw experimentError(file, `${formatPath(['claims', i, ...(at as (string | number)[])])}: ${what}`);
+}
 
 /** The study file's own fields; the arms are checked as experiments after merging. */
 const StudyFile = z.strictObject({
@@ -73,8 +114,8 @@ const StudyFile = z.strictObject({
   experiments: z.array(Json).min(1),
   /** The paper whose claims the study tests (its runs are stored under reproductions/<paper>/runs/<id>/). */
   paper: z.string().optional(),
-  /** Claims under test, each a seed-paired comparison of two arms (./study-claims.ts). */
-  claims: z.array(ClaimSpec).optional(),
+  /** Claims under test (./study-claims.ts), checked one by one below (`parseClaim`). */
+  claims: z.array(z.unknown()).optional(),
 });
 
 /** Fields a study may give at its top level (shared by every arm, as if in `defaults`). */
@@ -143,13 +184,14 @@ export function loadStudy(path: string): Study {
   if (study.paper !== undefined && !existsSync(join(REPRODUCTIONS_DIR, study.paper, 'experiments'))) {
     throw experimentError(file, `paper: '${study.paper}' is not a paper under reproductions/`);
   }
-  const claims = study.claims ?? [];
+  const claims = (study.claims ?? []).map((c, i) => parseClaim(file, c, i));
   const armIds = new Set(experiments.map((e) => e.id));
   claims.forEach((c, i) => {
-    for (const k of ['arm', 'baseline'] as const) {
-      if (!armIds.has(c[k])) throw experimentError(file, `claims[${i}].${k}: '${c[k]}' is not an arm of the study (${[...armIds].join(', ')})`);
+    const named = 'baseline' in c ? ([['arm', c.arm], ['baseline', c.baseline]] as const) : ([['arm', c.arm]] as const);
+    for (const [k, v] of named) {
+      if (!armIds.has(v)) throw experimentError(file, `claims[${i}].${k}: '${v}' is not an arm of the study (${[...armIds].join(', ')})`);
     }
-    if (c.arm === c.baseline) throw experimentError(file, `claims[${i}]: arm and baseline are both '${c.arm}'`);
+    if ('baseline' in c && c.arm === c.baseline) throw experimentError(file, `claims[${i}]: arm and baseline are both '${c.arm}'`);
     if (claims.findIndex((d) => d.id === c.id) !== i) throw experimentError(file, `claims[${i}].id: '${c.id}' is given twice`);
   });
   return {

@@ -19,6 +19,7 @@ import { REPRODUCTIONS_DIR } from './published.js';
 import { buildReport, type Report } from './report.js';
 import { displayPath } from './results.js';
 import { loadStudy, type Study } from './study-file.js';
+import { isDerivedStudyFile, loadDerivedStudy, type DerivedStudy } from './study-derived.js';
 import { studyPipeline } from './study-pipeline.js';
 
 /** Where the repository's study files live (`reproduce --list` shows them). */
@@ -74,7 +75,7 @@ export function buildStudyReport(study: Study, budget: BudgetName, resultsDir: s
   return rep;
 }
 
-export type ListedStudy = { file: string; study: Study } | { file: string; error: string };
+export type ListedStudy = { file: string; study: Study } | { file: string; derived: DerivedStudy } | { file: string; error: string };
 
 /** The study files in `dir` (default reproductions/studies), in file-name order; a file that does not load says why. */
 export function listStudies(dir: string = STUDIES_DIR): ListedStudy[] {
@@ -87,7 +88,7 @@ export function listStudies(dir: string = STUDIES_DIR): ListedStudy[] {
   return names.map((f) => {
     const file = join(dir, f);
     try {
-      return { file, study: loadStudy(file) };
+      return isDerivedStudyFile(file) ? { file, derived: loadDerivedStudy(file) } : { file, study: loadStudy(file) };
     } catch (e) {
       return { file, error: (e as Error).message };
     }

@@ -268,7 +268,7 @@ export interface StudySummary {
   claims: ClaimResult[];
 }
 
-const SIZE_KEYS = ['parameters', 'original size (weights only)', 'quantized size', 'dcase2020 size', 'dcase2020 size quantized'] as const;
+const SIZE_KEYS = ['parameters', 'original size', 'original size (weights only)', 'quantized size', 'dcase2020 size', 'dcase2020 size quantized'] as const;
 
 function foldAccuracy(rows: readonly StoredScore[], pick: (r: StoredScore) => number | null): number | null {
   let right = 0;

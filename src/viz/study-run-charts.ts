@@ -57,7 +57,7 @@ export function studyClaimsSpec(s: StudySummary): VegaLiteSpec | null {
       pointsWithIntervals(
         s.claims
           .filter((c) => c.claim.metric === m)
-          .map((c) => ({ label: `${c.claim.arm} - ${c.claim.baseline}`, mean: c.difference.mean, lo: c.difference.ci95[0], hi: c.difference.ci95[1], colour: c.verdict })),
+          .map((c) => ({ label: 'baseline' in c.claim ? `${c.claim.arm} - ${c.claim.baseline}` : c.claim.arm, mean: c.difference.mean, lo: c.difference.ci95[0], hi: c.difference.ci95[1], colour: c.verdict })),
         unit(m),
         true,
       ),

@@ -106,4 +106,18 @@ describe('loadStudy', () => {
     expect(errorOf(() => loadStudy(path('my-study.json', study({ extends: 'bases/none.json' }))))).toContain("my-study.json: extends: base file 'bases/none.json' does not exist");
     expect(errorOf(() => loadStudy(join(write({}), 'no-such-study.json')))).toContain('no-such-study.json: does not exist');
   });
+
+  it('claims name two arms (or one, with a bound) and a paper that exists; errors name the path', () => {
+    const file = (s: Record<string, unknown>) => join(write({ 'my-study.json': s }), 'my-study.json');
+    const claim = { id: 'mix', text: 'mixup helps', metric: 'accuracy', arm: 'mixup', baseline: 'none', direction: 'higher' };
+    const ok = loadStudy(file(study({ paper: 'wei2018', claims: [claim, { id: 'b', text: 'small', metric: 'int8 accuracy change', arm: 'none', within: 1 }] })));
+    expect(ok.paper).toBe('wei2018');
+    expect(ok.claims.map((c) => c.id)).toEqual(['mix', 'b']);
+    expect(loadStudy(file(study())).claims).toEqual([]);
+    expect(errorOf(() => loadStudy(file(study({ claims: [{ ...claim, baseline: 'nothing' }] }))))).toContain("my-study.json: claims[0].baseline: 'nothing' is not an arm of the study (none, mixup)");
+    expect(errorOf(() => loadStudy(file(study({ claims: [{ ...claim, baseline: 'mixup' }] }))))).toContain("claims[0]: arm and baseline are both 'mixup'");
+    expect(errorOf(() => loadStudy(file(study({ claims: [claim, claim] }))))).toContain("claims[1].id: 'mix' is given twice");
+    expect(errorOf(() => loadStudy(file(study({ claims: [{ ...claim, direction: 'up' }] }))))).toMatch(/my-study\.json: claims\[0\]\.direction: /);
+    expect(errorOf(() => loadStudy(file(study({ paper: 'nobody2020' }))))).toContain("paper: 'nobody2020' is not a paper under reproductions/");
+  });
 });

@@ -181,9 +181,9 @@ describe('folder source: errors name the file and line', () => {
     expect(e.message).toBe(`${dir}: the folder given with --data-dir does not exist`);
   });
 
-  it('subsets are refused', () => {
-    expect(() => locateDataset({ id: 'folder', subset: 'esc10' }, context(temp(), 'smoke', temp()))).not.toThrow();
-    expect(locateDataset({ id: 'folder', subset: 'esc10' }, context(temp(), 'smoke', temp())).blocker).toMatch(/dataset folder has no subsets \(got 'esc10'\)/);
+  it('an unknown subset is refused (the one view is esc10)', () => {
+    expect(() => locateDataset({ id: 'folder', subset: 'us8k' }, context(temp(), 'smoke', temp()))).not.toThrow();
+    expect(locateDataset({ id: 'folder', subset: 'us8k' }, context(temp(), 'smoke', temp())).blocker).toMatch(/dataset folder: unknown subset 'us8k' \(known: esc10\)/);
   });
 });
 
@@ -226,5 +226,36 @@ describe('folder source: ESC-50 layout', () => {
     rmSync(join(dir, 'audio', '4-164021-A-1.wav'));
     const e = failure(dir);
     expect(e.message).toMatch(new RegExp(`^${meta.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: line 4: file 'audio/4-164021-A-1\\.wav' does not exist`));
+  });
+});
+
+describe('folder source: the ESC-10 view and a stated fold count', () => {
+  const ROWS = ['dog/a.wav', 'dog/b.wav', 'dog/c.wav', 'rain/a.wav', 'rain/b.wav', 'rain/c.wav', 'hen/a.wav', 'hen/b.wav', 'hen/c.wav'];
+  const csv = `file,label\n${ROWS.map((f) => `${f},${f.split('/')[0]}`).join('\n')}\n`;
+
+  it("subset 'esc10' keeps the ESC-10 classes (by name in labels.csv) and says so", () => {
+    const dir = folder(ROWS, csv);
+    const ds = { ...loadDataset({ id: 'folder', subset: 'esc10' }, context(temp(), 'smoke', dir)) };
+    expect(ds.classes).toEqual(['dog', 'rain']);
+    expect(ds.clips.length).toBe(6);
+    expect(ds.status.detail).toMatch(/the ESC-10 classes' 6 clips/);
+    expect(() => loadDataset({ id: 'folder', subset: 'esc20' }, context(temp(), 'smoke', dir))).toThrow(/unknown subset 'esc20' \(known: esc10\)/);
+  });
+
+  it('a folder with fewer than two ESC-10 classes is refused, naming the list', () => {
+    const dir = folder(['hen/a.wav', 'cow/a.wav', 'dog/a.wav'], 'file,label\nhen/a.wav,hen\ncow/a.wav,cow\ndog/a.wav,dog\n');
+    expect(() => loadDataset({ id: 'folder', subset: 'esc10' }, context(temp(), 'smoke', dir))).toThrow(/labels\.csv.*subset esc10: only one class/);
+  });
+
+  it('makeFolds sets how many folds are made from the recordings; listed folds are never changed', () => {
+    const dir = folder(ROWS, csv);
+    const made = loadDataset({ id: 'folder' }, context(temp(), 'smoke', dir));
+    expect(made.folds).toBe(3); // three recordings per class
+    const two = loadDataset({ id: 'folder', makeFolds: 2 }, context(temp(), 'smoke', dir));
+    expect(two.folds).toBe(2);
+    expect(new Set(two.clips.map((c) => c.fold))).toEqual(new Set([1, 2]));
+    expect(two.status.detail).toMatch(/2 folds made/);
+    const listed = folder(SIX, 'file,label,fold\ndog/a.wav,dog,1\ndog/b.wav,dog,2\ndog/c.wav,dog,3\ncat/a.wav,cat,3\ncat/b.wav,cat,2\ncat/c.wav,cat,1\n');
+    expect(loadDataset({ id: 'folder', makeFolds: 2 }, context(temp(), 'smoke', listed)).folds).toBe(3);
   });
 });
