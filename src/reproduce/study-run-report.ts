@@ -67,8 +67,9 @@ export function describeStoredRun(run: StoredRun): RunContext {
     cfgs.map((c) => {
       const t = c.training;
       const v = t.validationFraction ? `validation: ${Math.round(t.validationFraction * 100)}% of the training folds' recordings, grouped by recording (never the test fold)` : 'no validation split';
+      const what = t.earlyStopping?.monitor === 'valAccuracy' ? ['validation accuracy', 'highest validation accuracy (the first such epoch)'] : ['validation loss', 'lowest validation loss'];
       const es = t.earlyStopping
-        ? `; training stops when the validation loss has not improved for ${t.earlyStopping.patience} epochs (at most ${t.epochs}), and the weights of the epoch with the lowest validation loss are ${t.earlyStopping.restoreBest === false ? 'not ' : ''}kept`
+        ? `; training stops when the ${what[0]} has not improved for ${t.earlyStopping.patience} epochs (at most ${t.epochs}), and the weights of the epoch with the ${what[1]} are ${t.earlyStopping.restoreBest === false ? 'not ' : ''}kept`
         : `; ${t.epochs} epochs`;
       return `${v}${es}; ${t.optimizer.kind} lr ${t.optimizer.lr ?? 'default'}, batches of ${t.batchSize}`;
     }),
@@ -147,7 +148,7 @@ export function studyRunMarkdown(s: StudySummary, ctx: RunContext): string {
       );
     }
   }
-  lines.push('', '## Convergence', '', '| arm | epochs trained | epoch kept (lowest validation loss) | epoch limit |', '|---|---:|---:|---:|');
+  lines.push('', '## Convergence', '', `${ctx.convergence}. The training curves are in curves.svg.`, '', '| arm | epochs trained | epoch kept (best monitored validation value) | epoch limit |', '|---|---:|---:|---:|');
   for (const a of s.arms) lines.push(`| ${a.id} | ${fmtSummary(a.epochs.trained, 1)} | ${fmtSummary(a.epochs.best, 1)} | ${a.epochs.max} |`);
   return `${lines.join('\n')}\n`;
 }

@@ -254,7 +254,7 @@ export interface ArmSummary {
   summary: Partial<Record<SummaryMetric, Summary>>;
   /** Model sizes (from the jobs' metrics; the same for every job of an arm). */
   sizes: Record<string, number> | null;
-  /** Epochs trained per job (early stopping) and the epoch whose weights were kept (lowest validation loss). */
+  /** Epochs trained per job (early stopping) and the epoch whose weights were kept (best monitored validation value). */
   epochs: { trained: Summary; best: Summary; max: number };
 }
 
@@ -326,12 +326,14 @@ export function summarizeStoredRun(run: StoredRun): StudySummary {
     const first = jobs[0]?.metrics;
     const sizes = first && SIZE_KEYS.every((k) => Number.isFinite(first[k])) ? Object.fromEntries(SIZE_KEYS.map((k) => [k, first[k]])) : null;
     const trained = jobs.map((j) => j.history.length);
+    const cfg = arm.config as { training?: { epochs?: number; earlyStopping?: { monitor?: string } } } | undefined;
+    const byAccuracy = cfg?.training?.earlyStopping?.monitor === 'valAccuracy';
+    // The epoch early stopping kept: the first with the best monitored value.
     const best = jobs.map((j) => {
       const withVal = j.history.filter((e) => e.valLoss !== null);
       if (withVal.length === 0) return j.history.length;
-      return withVal.reduce((b, e) => (e.valLoss! < b.valLoss! ? e : b)).epoch;
+      return withVal.reduce((b, e) => ((byAccuracy ? e.valAcc! > b.valAcc! : e.valLoss! < b.valLoss!) ? e : b)).epoch;
     });
-    const cfg = arm.config as { training?: { epochs?: number } } | undefined;
     arms.push({
       id: arm.id,
       title: arm.title,

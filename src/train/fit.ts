@@ -69,8 +69,16 @@ import { explainBackendAbort } from '../backend/heap.js';
 import { explainGpuTrouble } from '../backend/webgpu/memory.js';
 
 export interface EarlyStopping {
-  /** Epochs without improvement of the validation loss before stopping (wei2018: 20). */
+  /** Epochs without improvement of the monitored value before stopping (wei2018: 20). */
   patience: number;
+  /**
+   * What improves (Keras' EarlyStopping `monitor`): 'valLoss' (default,
+   * lower is better; Keras' val_loss) or 'valAccuracy' (higher is better;
+   * Keras' val_acc): on a validation set of a few dozen clips over many
+   * classes the loss keeps rising with overconfidence while the accuracy
+   * still climbs, and selecting by loss keeps an early, near-chance epoch.
+   */
+  monitor?: 'valLoss' | 'valAccuracy';
   /** Restore the weights of the best epoch at the end (default true). */
   restoreBest?: boolean;
   /** Smallest decrease that counts as an improvement (default 0). */
@@ -408,8 +416,11 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         const v = await explainGpuTrouble(() => evaluate(model, validation, loss, evalBatch), () => `validation after epoch ${epoch + 1} (${validation.size} examples, batch ${evalBatch})`);
         record.valLoss = v.loss;
         record.valAcc = v.acc;
-        if (state.bestValLoss === null || v.loss < state.bestValLoss - minDelta) {
-          state.bestValLoss = v.loss;
+        // The monitored value in "lower is better" form (state.bestValLoss keeps
+        // its name for checkpoint compatibility: minus the accuracy under 'valAccuracy').
+        const monitored = opts.earlyStopping?.monitor === 'valAccuracy' ? -v.acc : v.loss;
+        if (state.bestValLoss === null || monitored < state.bestValLoss - minDelta) {
+          state.bestValLoss = monitored;
           state.bestEpoch = epoch + 1;
           state.wait = 0;
           if (opts.earlyStopping && restoreBest) {

@@ -16,6 +16,8 @@ export * from './tables.js';
 export * from './clips.js';
 export * from './gallery.js';
 export * from './results.js';
+export * from './study-runs.js';
+export * from './study-run-charts.js';
 export * from './report-chart.js';
 export * from './demo.js';
 export * from './models.js';

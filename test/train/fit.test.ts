@@ -85,6 +85,31 @@ describe('fit', () => {
     r.model.dispose();
   });
 
+  it("monitor 'valAccuracy' stops on the validation accuracy and keeps the first epoch with the highest", async () => {
+    const validation = stripes(16, 5, true);
+    const r = await fit({
+      ...base,
+      train: stripes(40, 1),
+      validation,
+      epochs: 40,
+      seed: 4,
+      earlyStopping: { patience: 4, restoreBest: true, monitor: 'valAccuracy' },
+    });
+    const accs = r.history.map((h) => h.valAcc!);
+    const first = accs.indexOf(Math.max(...accs)) + 1;
+    expect(r.bestEpoch).toBe(first);
+    if (r.stoppedEarly) expect(r.history.length).toBe(first + 4);
+    // the restored model has that epoch's validation accuracy
+    const { probs } = await predictDataset(r.model, validation, 8);
+    let right = 0;
+    for (let i = 0; i < validation.size; i++) {
+      const y = validation.get(i).y;
+      if ((probs[i * 2 + 1] > probs[i * 2] ? 1 : 0) === (y[1] > y[0] ? 1 : 0)) right++;
+    }
+    expect(right / validation.size).toBeCloseTo(accs[first - 1], 6);
+    r.model.dispose();
+  });
+
   it('refuses early stopping without validation data', async () => {
     await expect(fit({ ...base, train: stripes(8, 1), epochs: 1, seed: 1, earlyStopping: { patience: 2 } })).rejects.toThrow(
       /held out from the training folds/,
