@@ -7,8 +7,9 @@
  *   panel when the study measures it), mean with its 95% interval;
  * - claims: each claim's seed-paired difference with its 95% interval and a
  *   rule at 0 (one panel per unit);
- * - curves: validation loss per epoch, the mean over an arm's jobs that were
- *   still training at that epoch (early stopping ends jobs at different epochs).
+ * - curves: validation loss and accuracy per epoch (one panel each), the
+ *   mean over an arm's jobs that were still training at that epoch (early
+ *   stopping ends jobs at different epochs).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,29 +67,35 @@ export function studyClaimsSpec(s: StudySummary): VegaLiteSpec | null {
   };
 }
 
-/** Validation loss per epoch, mean over each arm's jobs still training at that epoch. */
+/** Validation loss and accuracy per epoch (two panels, one unit each), mean over each arm's jobs still training at that epoch. */
 export function studyCurvesSpec(s: StudySummary, run: StoredRun): VegaLiteSpec {
-  const values: { arm: string; epoch: number; loss: number; jobs: number }[] = [];
+  const values: { arm: string; epoch: number; loss: number | null; accuracy: number | null; jobs: number }[] = [];
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((x, y) => x + y, 0) / xs.length : null);
   for (const a of s.arms) {
     const jobs = run.jobs.jobs.filter((j) => j.arm === a.id);
     const longest = Math.max(0, ...jobs.map((j) => j.history.length));
     for (let e = 0; e < longest; e++) {
-      const at = jobs.map((j) => j.history[e]?.valLoss).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-      if (at.length) values.push({ arm: a.id, epoch: e + 1, loss: at.reduce((x, y) => x + y, 0) / at.length, jobs: at.length });
+      const at = jobs.map((j) => j.history[e]).filter((h) => h && typeof h.valLoss === 'number' && Number.isFinite(h.valLoss));
+      if (at.length) {
+        values.push({ arm: a.id, epoch: e + 1, loss: mean(at.map((h) => h.valLoss!)), accuracy: mean(at.map((h) => 100 * (h.valAcc ?? NaN))), jobs: at.length });
+      }
     }
   }
-  return {
-    $schema: VEGA_LITE_SCHEMA,
-    title: { text: `${s.study}: validation loss per epoch (mean over the jobs still training)`, limit: 900 },
+  const panel = (field: 'loss' | 'accuracy', title: string) => ({
     width: 520,
-    height: 260,
-    data: { values },
+    height: 220,
     mark: { type: 'line', point: false },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
-      y: { field: 'loss', type: 'quantitative', title: 'validation loss (cross-entropy)', scale: { zero: false } },
+      y: { field, type: 'quantitative', title, scale: { zero: false } },
       color: { field: 'arm', type: 'nominal', title: 'arm', legend: { orient: 'right', labelLimit: 300 } },
     },
+  });
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: { text: `${s.study}: validation curves per epoch (mean over the jobs still training)`, limit: 900 },
+    data: { values },
+    vconcat: [panel('loss', 'validation loss'), panel('accuracy', 'validation accuracy (%)')],
     config: { background: 'white' },
   };
 }
