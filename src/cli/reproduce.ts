@@ -322,7 +322,7 @@ async function command(argv: string[]): Promise<number> {
   // backend, start and end): provenance for a stored run (src/reproduce/study-provenance.ts).
   const invocation = study && jobs.length
     ? startInvocation(join(resultsDir, budget, paper), {
-        argv: process.argv.slice(2),
+        argv: ['reproduce', ...argv],
         cwd: process.cwd(),
         parallel: values['in-process'] ? 1 : parallel,
         threadsPerJob,

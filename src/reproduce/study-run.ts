@@ -63,13 +63,29 @@ const VALUE_LEGEND: Record<string, string> = {
   leakedSources: 'recordings with clips on both sides of the split (0 under source-folds)',
   distinctPredictions:
     'how many classes the model predicts over the test fold; below 3, it answers mostly one or two classes and the accuracy is their share of the fold, not skill',
+  'EER pooled': "per-class one-vs-rest EER (official DCASE 2016 procedure) on the seed's pooled out-of-fold scores, mean over classes (fraction)",
+  'quantized acc': 'accuracy of the int8 copy (dynamic-range quantization, per output channel) on the same test clips',
+  'int8 accuracy change': 'int8 accuracy minus float32 accuracy on the same clips (percentage points)',
+  'quantized agreement': '% of test clips where the int8 copy predicts the float32 model\'s class',
+  'quantized size': 'int8 weights file (KiB)',
+  'dcase2020 size quantized': "DCASE 2020 task 1b's size of the int8 model (KB; non-zero parameters, batch norm excluded)",
   accuracyPopulationBN:
     'accuracy with the batch-norm moving averages replaced by the training clips\' statistics (src/train/batchnorm-population.ts): short runs leave the averages near their start',
 };
 
+/** Study metrics that switch on a measurement (default-hooks.ts, study-pipeline.ts), and the report columns they give. */
+const METRIC_COLUMNS: Record<string, string[]> = {
+  eer: ['EER pooled'],
+  int8: ['quantized acc', 'int8 accuracy change'],
+  'population-bn-scores': [],
+};
+
 /** A study's report: measured per arm, with no published counterpart (./report.ts), and what each value is. */
 export function buildStudyReport(study: Study, budget: BudgetName, resultsDir: string, pipeline: PaperPipeline = studyPipelineFor(study)): Report {
-  const rep = buildReport(study.id, budget, resultsDir, pipeline, { experiments: study.experiments, title: study.title, file: displayPath(study.file) });
+  // Metric names that switch on a measurement are reported under the values it gives.
+  const reported = (m: string) => METRIC_COLUMNS[m] ?? [m];
+  const experiments = study.experiments.map((e) => ({ ...e, metrics: e.metrics.flatMap(reported) }));
+  const rep = buildReport(study.id, budget, resultsDir, pipeline, { experiments, title: study.title, file: displayPath(study.file) });
   const shown = [...new Set(rep.rows.map((r) => r.column))].filter((k) => VALUE_LEGEND[k]);
   if (shown.length) rep.sections.push(['What the values are (mean over seeds of the per-seed value):', '', ...shown.map((k) => `- ${k}: ${VALUE_LEGEND[k]}.`)].join('\n'));
   return rep;

@@ -9,9 +9,12 @@
  *   epoch), notes, duration, backend and code version, and each arm's config
  *   as run;
  * - `scores.csv.gz`: one line per test clip per job: arm, seed, fold, clip,
- *   true class index, the class the int8 copy predicts, the class the model
- *   with population batch-norm statistics predicts, and the float model's
- *   score of every class (4 significant digits, space separated);
+ *   true class index, the class the float32 model predicts (from its
+ *   full-precision scores), the class the int8 copy predicts, the class the
+ *   model with population batch-norm statistics predicts, and the float
+ *   model's score of every class (4 significant digits, space separated:
+ *   what the pooled EER is computed from; near-uniform scores of an
+ *   untrained model can tie once rounded, so accuracy uses the stored class);
  * - `summary.json`: everything the report shows, computed from the two
  *   files above by `summarizeStoredRun` (per-clip scores -> per-seed values
  *   -> mean and 95% interval over seeds -> seed-paired claim verdicts), so
@@ -21,8 +24,8 @@
  *
  * Definitions (the README repeats them beside the results):
  * - accuracy of a seed: the mean over its test folds of the % of the fold's
- *   clips whose highest-scoring class is their label (argmax ties: the
- *   lowest class index, as numpy's argmax);
+ *   clips whose predicted class (highest full-precision score; ties: the
+ *   lowest class index, as tf.argMax and numpy's argmax) is their label;
  * - accuracyPopulationBN, quantized acc: the same with the population-BN
  *   model's and the int8 copy's predicted classes; int8 accuracy change =
  *   quantized acc - accuracy (percentage points);
@@ -48,7 +51,7 @@ import type { ClaimSpecT } from './study-file.js';
 export const JOBS_FILE = 'jobs.json.gz';
 export const SCORES_FILE = 'scores.csv.gz';
 export const SUMMARY_FILE = 'summary.json';
-const SCORES_HEADER = 'arm,seed,fold,clip,truth,int8,populationBN,scores';
+const SCORES_HEADER = 'arm,seed,fold,clip,truth,pred,int8,populationBN,scores';
 
 export interface StoredEpoch {
   epoch: number;
@@ -101,6 +104,8 @@ export interface StoredScore {
   fold: number;
   clip: string;
   truth: number;
+  /** The class the float32 model predicts (argmax of its full-precision scores: the stored scores are rounded). */
+  pred: number;
   int8: number | null;
   populationBN: number | null;
   scores: number[];
@@ -171,6 +176,7 @@ export function storedRunFromResults(
           fold: r.job.fold,
           clip: c.id,
           truth: argmax(c.truth),
+          pred: argmax(c.scores),
           int8: q ? argmax(q.scores) : null,
           populationBN: p ? argmax(p.scores) : null,
           scores: rounded,
@@ -185,7 +191,7 @@ function scoresCsv(rows: readonly StoredScore[]): string {
   const out = [SCORES_HEADER];
   for (const r of rows) {
     if (/[,\n]/.test(r.clip)) throw new InvalidParameterError(`clip id '${r.clip}' holds a comma or a line break`);
-    out.push([r.arm, r.seed, r.fold, r.clip, r.truth, r.int8 ?? '', r.populationBN ?? '', r.scores.map(compactNumber).join(' ')].join(','));
+    out.push([r.arm, r.seed, r.fold, r.clip, r.truth, r.pred, r.int8 ?? '', r.populationBN ?? '', r.scores.map(compactNumber).join(' ')].join(','));
   }
   return `${out.join('\n')}\n`;
 }
@@ -195,11 +201,11 @@ function parseScoresCsv(text: string, file: string): StoredScore[] {
   if (lines[0] !== SCORES_HEADER) throw new InvalidParameterError(`${file}: expected the header '${SCORES_HEADER}'`);
   return lines.slice(1).map((l, i) => {
     const f = l.split(',');
-    if (f.length !== 8) throw new InvalidParameterError(`${file}: line ${i + 2} has ${f.length} fields, expected 8`);
+    if (f.length !== 9) throw new InvalidParameterError(`${file}: line ${i + 2} has ${f.length} fields, expected 9`);
     const num = (s: string) => (s === '' ? null : Number(s));
-    const scores = f[7].split(' ').map(Number);
+    const scores = f[8].split(' ').map(Number);
     if (scores.some((v) => !Number.isFinite(v))) throw new InvalidParameterError(`${file}: line ${i + 2}: a score is not a number`);
-    return { arm: f[0], seed: Number(f[1]), fold: Number(f[2]), clip: f[3], truth: Number(f[4]), int8: num(f[5]), populationBN: num(f[6]), scores };
+    return { arm: f[0], seed: Number(f[1]), fold: Number(f[2]), clip: f[3], truth: Number(f[4]), pred: Number(f[5]), int8: num(f[6]), populationBN: num(f[7]), scores };
   });
 }
 
@@ -296,9 +302,9 @@ export function summarizeStoredRun(run: StoredRun): StudySummary {
       const mine = rows.filter((r) => r.seed === seed);
       const folds = [...new Set(mine.map((r) => r.fold))].sort((a, b) => a - b);
       const byFold = folds.map((f) => mine.filter((r) => r.fold === f));
-      const acc = meanOrNull(byFold.map((fr) => foldAccuracy(fr, (r) => argmax(r.scores))))!;
+      const acc = meanOrNull(byFold.map((fr) => foldAccuracy(fr, (r) => r.pred)))!;
       const q = meanOrNull(byFold.map((fr) => foldAccuracy(fr, (r) => r.int8)));
-      const agree = meanOrNull(byFold.map((fr) => foldAccuracy(fr.map((r) => ({ ...r, truth: argmax(r.scores) })), (r) => r.int8)));
+      const agree = meanOrNull(byFold.map((fr) => foldAccuracy(fr.map((r) => ({ ...r, truth: r.pred })), (r) => r.int8)));
       const pop = meanOrNull(byFold.map((fr) => foldAccuracy(fr, (r) => r.populationBN)));
       let eerPooled: number | null = null;
       if (arm.metrics.includes('eer')) {

@@ -15,6 +15,9 @@ import { makeLabelsFolder } from '../../src/data/labels-folder.js';
 import { EMBEDDED_SAMPLE_DIR } from '../../src/data/stand-ins/index.js';
 import { STUDIES_DIR } from '../../src/reproduce/study-run.js';
 import { cli, tree } from '../cli/cli-harness.js';
+import { spawnSync } from 'node:child_process';
+import { REPO_ROOT } from '../../src/reproduce/published.js';
+import { readStoredRun, summarizeStoredRun } from '../../src/reproduce/study-store.js';
 
 const STUDY = join(STUDIES_DIR, 'example-esc.json');
 const tmp = mkdtempSync(join(tmpdir(), 'aal-study-cli-'));
@@ -109,7 +112,7 @@ describe('reproduce --study: the example study on a folder made from the embedde
     const md = readFileSync(join(reportDir, 'report.md'), 'utf8').split('\n');
     expect(md[0]).toMatch(/^# example-esc: .* \(smoke budget\)$/);
     expect(md[2]).toContain('no cell has a published counterpart');
-    expect(JSON.parse(readFileSync(join(reportDir, 'report.vl.json'), 'utf8')).title).toContain('a user study: nothing published to compare with');
+    expect(JSON.parse(readFileSync(join(reportDir, 'report.vl.json'), 'utf8')).title.text).toContain('a user study: nothing published to compare with');
     const r = JSON.parse(readFileSync(resultFile, 'utf8'));
     const acc = md.find((l) => l.startsWith('| none | accuracy |'))!;
     expect(acc.split('|').map((c) => c.trim())[3]).toBe(String(Number(r.metrics.accuracy.toPrecision(4))));
@@ -122,6 +125,32 @@ describe('reproduce --study: the example study on a folder made from the embedde
     // the markdown printed is the one written
     expect(first.out.join('\n')).toContain(md[2]);
   });
+
+  it('stores the run (scripts/store-study-run.ts): summary recomputed from the stored scores, report, charts, provenance with the command and every clip\'s SHA-256', () => {
+    const out = join(tmp, 'stored');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'store-study-run.ts'), '--study', STUDY, '--results', results, '--data-dir', data, '--budget', 'smoke', '--out', out], {
+      encoding: 'utf8',
+      cwd: REPO_ROOT,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    for (const f of ['jobs.json.gz', 'scores.csv.gz', 'summary.json', 'report.md', 'report.csv', 'report.json', 'report.svg', 'report.png', 'curves.png', 'provenance.json']) {
+      expect(statSync(join(out, f)).size, f).toBeGreaterThan(0);
+    }
+    const run = readStoredRun(out);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(summarizeStoredRun(run))));
+    const stored = JSON.parse(readFileSync(resultFile, 'utf8'));
+    expect(run.scores.map((x) => x.clip)).toEqual(stored.scores.clips.map((c: { id: string }) => c.id));
+    expect(summarizeStoredRun(run).arms[0].perSeed[0].accuracy).toBeCloseTo(stored.metrics.accuracy, 6);
+    const p = JSON.parse(readFileSync(join(out, 'provenance.json'), 'utf8'));
+    expect(p.commands).toHaveLength(1);
+    expect(p.commands[0].command).toBe(`npx audio-aug-lab ${argv.join(' ')}`);
+    expect(p.commands[0].threadLayout).toBe('1 worker process(es) x 1 thread(s) per job');
+    expect(p.data.clips).toBe(20);
+    expect(p.data.sha256.every((c: { sha256: string }) => /^[0-9a-f]{64}$/.test(c.sha256))).toBe(true);
+    // --only none: the other arms' jobs are listed as missing (a partial run says so)
+    expect(p.jobs).toEqual({ finished: 1, expected: 3, missing: ['example-esc/mixup/fold-1-seed-1', 'example-esc/pitch-shift/fold-1-seed-1'] });
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\*\*0 of \d+ cells have a published counterpart\.\*\*/);
+  }, 120_000);
 
   it('is resumable: a rerun skips the finished job and leaves its result as it was', async () => {
     const before = readFileSync(resultFile, 'utf8');
