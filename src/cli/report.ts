@@ -21,7 +21,8 @@ const HELP = `usage: audio-aug-lab report <paper> [--budget smoke|quick|full] [-
 
   Reads <results>/<budget>/<paper>/**, prints the markdown report and writes
   report.md, report.csv, report.json, report.vl.json, report.svg and
-  report.png to --out (default <results>/<budget>/<paper>/report). The results folder must hold
+  report.png (a long chart continues in report-2.svg/.png, ...: at most 40
+  rows per page) to --out (default <results>/<budget>/<paper>/report). The results folder must hold
   results of <paper> at that budget (from 'audio-aug-lab reproduce').
 
 ${exitCodesHelp()}`;
