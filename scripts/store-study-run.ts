@@ -28,7 +28,7 @@ import { readInvocations, sha256Of } from '../src/reproduce/study-provenance.js'
 import { storedRunFromResults, SUMMARY_FILE, writeStoredRun } from '../src/reproduce/study-store.js';
 import { describeStoredRun, studyRunCsv, studyRunMarkdown } from '../src/reproduce/study-run-report.js';
 import { REPO_ROOT } from '../src/reproduce/published.js';
-import { derivedRunContext, isDerivedStudyFile, loadDerivedStudy, storedRunDir, summarizeDerived } from '../src/reproduce/study-derived.js';
+import { derivedRunContext, derivedSummaryFromStored, isDerivedStudyFile, loadDerivedStudy, storedRunDir } from '../src/reproduce/study-derived.js';
 import { readStoredRun, summarizeStoredRun } from '../src/reproduce/study-store.js';
 import type { BudgetName } from '../src/reproduce/experiment-schema.js';
 import { writeStudyRunCharts } from '../src/viz/study-run-charts.js';
@@ -45,9 +45,10 @@ const USAGE =
 async function storeDerived(file: string, budget: BudgetName, outGiven?: string): Promise<number> {
   const d = loadDerivedStudy(file);
   const out = outGiven ?? storedRunDir(d);
-  const sources = d.sources.map((src) => ({ src, dir: storedRunDir(src) }));
+  const { summary, used, missing } = derivedSummaryFromStored(d, budget);
+  if (used.length === 0) throw new Error(`${d.id}: none of its source studies has a stored run yet (${d.sources.map((x) => storedRunDir(x)).join(', ')})`);
+  const sources = used.map((src) => ({ src, dir: storedRunDir(src) }));
   const runs = sources.map(({ dir }) => readStoredRun(dir));
-  const summary = summarizeDerived(d, runs.map(summarizeStoredRun), budget);
   mkdirSync(out, { recursive: true });
   const ctx = derivedRunContext(d);
   writeFileSync(join(out, SUMMARY_FILE), `${JSON.stringify(summary, null, 1)}\n`);
@@ -66,6 +67,7 @@ async function storeDerived(file: string, budget: BudgetName, outGiven?: string)
       storedRun: relative(REPO_ROOT, dir),
       sha256: Object.fromEntries(['jobs.json.gz', 'scores.csv.gz', 'provenance.json'].map((f) => [f, sha256Of(join(dir, f))])),
     })),
+    missingSources: missing.map((m) => ({ study: m.id, storedRun: relative(REPO_ROOT, storedRunDir(m)), why: 'no stored run yet' })),
     storedWith: `npx tsx scripts/store-study-run.ts --study ${relative(process.cwd(), d.file)} --budget ${budget}`,
   };
   writeFileSync(join(out, 'provenance.json'), `${JSON.stringify(provenance, null, 1)}\n`);

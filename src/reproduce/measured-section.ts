@@ -70,9 +70,12 @@ export function measuredSection(): string {
       continue;
     }
     const prov = join(dir, 'provenance.json');
-    const jobs = existsSync(prov) ? (JSON.parse(readFileSync(prov, 'utf8')) as { jobs?: { finished: number; expected: number } }).jobs : undefined;
-    if (jobs && jobs.finished < jobs.expected) {
-      out.push(`**Partial run: ${jobs.finished} of ${jobs.expected} jobs finished** (the study resumes where it stopped; arms and seeds below are those finished).`, '');
+    const p = existsSync(prov) ? (JSON.parse(readFileSync(prov, 'utf8')) as { jobs?: { finished: number; expected: number }; missingSources?: { study: string }[] }) : {};
+    if (p.jobs && p.jobs.finished < p.jobs.expected) {
+      out.push(`**Partial run: ${p.jobs.finished} of ${p.jobs.expected} jobs finished** (the study resumes where it stopped; arms and seeds below are those finished).`, '');
+    }
+    if (p.missingSources?.length) {
+      out.push(`**Partial: judged on the studies stored so far; not yet on ${p.missingSources.map((m) => m.study).join(', ')}.**`, '');
     }
     const finding = join(dir, 'finding.md');
     if (existsSync(finding)) out.push(readFileSync(finding, 'utf8').trim(), '');

@@ -26,7 +26,7 @@ import { REPRODUCTIONS_DIR } from './published.js';
 import { join } from 'node:path';
 import { judgeClaim } from './study-claims.js';
 import { ClaimSpec, loadStudy, type ClaimSpecT, type Study } from './study-file.js';
-import type { StudySummary } from './study-store.js';
+import { readStoredRun, summarizeStoredRun, type StudySummary } from './study-store.js';
 import type { RunContext } from './study-run-report.js';
 
 const DerivedFile = z.strictObject({
@@ -116,4 +116,15 @@ export function derivedRunContext(d: DerivedStudy): RunContext {
 /** Where a study's stored run lives: reproductions/<paper>/runs/<id>/ (studies with no paper: reproductions/studies/runs/<id>/). */
 export function storedRunDir(study: { id: string; paper?: string }): string {
   return join(REPRODUCTIONS_DIR, study.paper ?? 'studies', 'runs', study.id);
+}
+
+/**
+ * The derived study's summary from the stored runs of those sources that
+ * have one (reproductions/<paper>/runs/<source>/); the others are named in
+ * `missing` (a partial derived run says so).
+ */
+export function derivedSummaryFromStored(d: DerivedStudy, budget: string): { summary: StudySummary; used: Study[]; missing: Study[] } {
+  const used = d.sources.filter((s) => existsSync(join(storedRunDir(s), 'scores.csv.gz')));
+  const missing = d.sources.filter((s) => !used.includes(s));
+  return { summary: summarizeDerived(d, used.map((s) => summarizeStoredRun(readStoredRun(storedRunDir(s)))), budget), used, missing };
 }

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { REPRODUCTIONS_DIR } from '../../src/reproduce/published.js';
 import { readStoredRun, summarizeStoredRun, SUMMARY_FILE } from '../../src/reproduce/study-store.js';
 import { describeStoredRun, studyRunCsv, studyRunMarkdown } from '../../src/reproduce/study-run-report.js';
-import { derivedRunContext, loadDerivedStudy, storedRunDir, summarizeDerived } from '../../src/reproduce/study-derived.js';
+import { derivedRunContext, derivedSummaryFromStored, loadDerivedStudy } from '../../src/reproduce/study-derived.js';
 import { STUDIES_DIR } from '../../src/reproduce/study-run.js';
 
 const runDirs = readdirSync(REPRODUCTIONS_DIR, { withFileTypes: true })
@@ -35,7 +35,7 @@ describe('stored study runs', () => {
       let md;
       if (isDerived) {
         const d = loadDerivedStudy(derivedFile);
-        summary = summarizeDerived(d, d.sources.map((s) => summarizeStoredRun(readStoredRun(storedRunDir(s)))), plain(JSON.parse(stored(dir, SUMMARY_FILE))).budget);
+        summary = derivedSummaryFromStored(d, JSON.parse(stored(dir, SUMMARY_FILE)).budget).summary;
         md = studyRunMarkdown(summary, derivedRunContext(d));
       } else {
         const run = readStoredRun(dir);
