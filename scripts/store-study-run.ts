@@ -18,6 +18,7 @@
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { loadDataset } from '../src/data/sources/index.js';
 import { datasetRequest } from '../src/reproduce/default-hooks.js';
@@ -76,6 +77,25 @@ async function storeDerived(file: string, budget: BudgetName, outGiven?: string)
   return 0;
 }
 
+/**
+ * When the jobs ran at several commits (a run resumed, or code committed
+ * while it ran): the commits between the oldest and the newest that touched
+ * src/, so a reader sees whether anything that trains or measures changed.
+ */
+function srcChanges(commits: string[]): string[] {
+  const unique = [...new Set(commits)];
+  if (unique.length < 2) return [];
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  try {
+    const ordered = git('rev-list', '--no-walk', '--topo-order', ...unique).split('\n');
+    const [newest, oldest] = [ordered[0], ordered[ordered.length - 1]];
+    const log = git('log', '--format=%h %s', `${oldest}..${newest}`, '--', 'src/');
+    return log ? log.split('\n').map((l) => (l.length > 200 ? `${l.slice(0, 200)}...` : l)) : ['(no commit between them touched src/)'];
+  } catch (e) {
+    return [`(git could not compare the commits: ${(e as Error).message.split('\n')[0]})`];
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { study: { type: 'string' }, results: { type: 'string' }, 'data-dir': { type: 'string' }, budget: { type: 'string', default: 'full' }, out: { type: 'string' } },
@@ -121,6 +141,7 @@ async function main(): Promise<number> {
   const have = new Set(results.map((r) => r.job.id));
   const commits = [...new Set(results.map((r) => `${r.provenance.gitCommit ?? 'unknown'}${r.provenance.gitDirty ? ' (uncommitted changes)' : ''}`))];
   const provenance = {
+    srcChangesBetweenCodeVersions: srcChanges(results.map((r) => r.provenance.gitCommit).filter((c): c is string => c !== null)),
     study: study.id,
     studyFile: relative(REPO_ROOT, study.file),
     paper: study.paper ?? null,

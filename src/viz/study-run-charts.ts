@@ -48,8 +48,10 @@ export function studyArmsSpec(s: StudySummary): VegaLiteSpec {
 
 /** Each claim's seed-paired difference (arm - baseline) with its 95% interval, one panel per metric. */
 export function studyClaimsSpec(s: StudySummary): VegaLiteSpec | null {
-  if (s.claims.length === 0) return null;
-  const metrics = [...new Set(s.claims.map((c) => c.claim.metric))];
+  // Claims whose arms have no paired seed yet (a partial run) have nothing to draw.
+  const drawn = s.claims.filter((c) => c.difference.n > 0);
+  if (drawn.length === 0) return null;
+  const metrics = [...new Set(drawn.map((c) => c.claim.metric))];
   const unit = (m: string) => (m === 'EER pooled' ? 'EER difference (fraction)' : `${m} difference (percentage points)`);
   return {
     $schema: VEGA_LITE_SCHEMA,
@@ -57,7 +59,7 @@ export function studyClaimsSpec(s: StudySummary): VegaLiteSpec | null {
     vconcat: metrics.map((m) =>
       pointsWithIntervals(
         s.claims
-          .filter((c) => c.claim.metric === m)
+          .filter((c) => c.claim.metric === m && c.difference.n > 0)
           .map((c) => ({ label: 'baseline' in c.claim ? `${c.claim.arm} - ${c.claim.baseline}` : c.claim.arm, mean: c.difference.mean, lo: c.difference.ci95[0], hi: c.difference.ci95[1], colour: c.verdict })),
         unit(m),
         true,
