@@ -52,7 +52,7 @@ export function measuredSection(): string {
     '',
     ...RULES,
     '',
-    'To rerun a study (each runs unchanged on any folder of WAVs with a `labels.csv`, `file,label[,fold][,source]`; on the full ESC-50 after `npx audio-aug-lab data fetch esc50`, give its folder as `--data-dir`):',
+    'To rerun a study (each runs unchanged on any folder of WAVs with a `labels.csv`, `file,label[,fold][,source]`; on the full ESC-50, after `npx audio-aug-lab data fetch esc50`, give `--data-dir "$(npx audio-aug-lab data where esc50)"`: its official folds 1 and 2 are then the two folds):',
     '',
     '```sh',
     'npx tsx scripts/make-study-folder.ts out/esc-fold4 --from ../shared/data --link   # the 304 clips as WAVs + labels.csv',
