@@ -7,7 +7,7 @@
  * `reproduce --list` lists the papers' experiments and the studies.
  */
 import { resolve, join } from 'node:path';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { BUDGETS, type BudgetName } from '../reproduce/experiment-schema.js';
 import { applyBudget, availableJobs, jobsFor, loadExperiments, resolveShard, selectExperiments, shardJobs, type JobSelection, type Shard } from '../reproduce/experiments.js';
 import { pipelineFor } from '../reproduce/paper-pipelines.js';
@@ -22,7 +22,7 @@ import { startInvocation } from '../reproduce/study-provenance.js';
 import { derivedRunContext, isDerivedStudyFile, loadDerivedStudy, summarizeDerived } from '../reproduce/study-derived.js';
 import { storedRunFromResults, summarizeStoredRun } from '../reproduce/study-store.js';
 import { collectResults } from '../reproduce/results.js';
-import { studyRunMarkdown } from '../reproduce/study-run-report.js';
+import { describeStoredRun, studyRunMarkdown } from '../reproduce/study-run-report.js';
 import { buildStudyReport, listStudies, STUDIES_DIR, studyBlockers, studyPipelineFor } from '../reproduce/study-run.js';
 import { threadBudget } from '../backend/threads.js';
 import { AudioAugLabError, FileAccessError, InvalidParameterError, MissingFileError, UsageError } from '../util/errors.js';
@@ -354,6 +354,17 @@ async function command(argv: string[]): Promise<number> {
   if (!values['no-report']) {
     const reportDir = join(resultsDir, budget, paper, 'report');
     const files = [...writeReport(report, reportDir), ...(await writeReportCharts(report, reportDir))];
+    // A study with claims: the claims' verdicts on the results so far, as its stored run will show them.
+    if (study && study.claims.length && collectResults(resultsDir, budget, study.id).length) {
+      const run = storedRunFromResults(
+        { study: study.id, title: study.title, paper: study.paper ?? null, budget, claims: study.claims, arms: study.experiments.map((e) => ({ id: e.id, title: e.title, metrics: e.metrics })) },
+        collectResults(resultsDir, budget, study.id),
+      );
+      const text = studyRunMarkdown(summarizeStoredRun(run), describeStoredRun(run));
+      writeFileSync(join(reportDir, 'claims.md'), text);
+      console.log(text);
+      files.push(join(reportDir, 'claims.md'));
+    }
     log(`report: ${files.join(', ')}`);
   }
   for (const f of summaryRun.failed) console.error(`failed: ${f.id}: ${f.error}`);
