@@ -51,7 +51,7 @@ async function storeDerived(file: string, budget: BudgetName, outGiven?: string)
   const sources = used.map((src) => ({ src, dir: storedRunDir(src) }));
   const runs = sources.map(({ dir }) => readStoredRun(dir));
   mkdirSync(out, { recursive: true });
-  const ctx = derivedRunContext(d);
+  const ctx = derivedRunContext(d, missing);
   writeFileSync(join(out, SUMMARY_FILE), `${JSON.stringify(summary, null, 1)}\n`);
   writeFileSync(join(out, 'report.md'), studyRunMarkdown(summary, ctx));
   writeFileSync(join(out, 'report.csv'), studyRunCsv(summary));

@@ -103,7 +103,7 @@ export function measuredSection(): string {
       for (const c of s.claims) counts.set(c.verdict, (counts.get(c.verdict) ?? 0) + 1);
       out.push('', `Claim "${s.claims[0]?.claim.text ?? ''}", judged on each of the ${s.claims.length} models: ${[...counts].map(([v, n]) => `${v} ${n}`).join(', ')} (the report lists each).`);
     }
-    const chart = existsSync(join(dir, 'claims.png')) && !derived ? 'claims.png' : 'report.png';
+    const chart = existsSync(join(dir, 'claims.png')) ? 'claims.png' : 'report.png';
     out.push('', `![${id}](${rel(join(dir, chart))})`, '', `Full report: [${rel(join(dir, 'report.md'))}](${rel(join(dir, 'report.md'))}).`);
   }
   return `${out.join('\n')}\n`;

@@ -100,10 +100,11 @@ export function summarizeDerived(study: DerivedStudy, sources: readonly StudySum
 }
 
 /** What the derived study's report says about its data and training: those of its sources. */
-export function derivedRunContext(d: DerivedStudy): RunContext {
-  const names = d.sources.map((s) => s.id).join(', ');
+export function derivedRunContext(d: DerivedStudy, missing: readonly Study[] = []): RunContext {
+  const names = d.sources.filter((s) => !missing.includes(s)).map((s) => s.id).join(', ');
+  const partial = missing.length ? `. PARTIAL: not yet judged on ${missing.map((s) => s.id).join(', ')} (no stored run yet)` : '';
   return {
-    data: `the clips of the source studies (${names}); each source's report names them`,
+    data: `the clips of the source studies (${names}); each source's report names them${partial}`,
     protocol: "each source study's (its report and study file say which)",
     framework: "each source study's",
     backend: "the source studies' (their provenance.json)",

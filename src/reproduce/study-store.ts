@@ -12,7 +12,7 @@
  *   true class index, the class the float32 model predicts (from its
  *   full-precision scores), the class the int8 copy predicts, the class the
  *   model with population batch-norm statistics predicts, and the float
- *   model's score of every class (4 significant digits, space separated:
+ *   model's score of every class (4 decimals, space separated:
  *   what the pooled EER is computed from; near-uniform scores of an
  *   untrained model can tie once rounded, so accuracy uses the stored class);
  * - `summary.json`: everything the report shows, computed from the two
@@ -116,10 +116,17 @@ export interface StoredRun {
   scores: StoredScore[];
 }
 
-/** 4 significant digits, shortest text (scores are probabilities). */
+/**
+ * A score to 4 decimals, shortest text (scores are probabilities in [0, 1]:
+ * the many near-zero scores of a softmax over 38 classes become "0", which
+ * keeps the stored runs within the repository's size budget; resolution
+ * 1e-4 is ample for the pooled EER, and accuracy uses the predicted class
+ * taken from the full-precision scores).
+ */
 export function compactNumber(v: number): string {
   if (!Number.isFinite(v)) throw new InvalidParameterError(`a score is ${v}`);
-  return String(Number(v.toPrecision(4)));
+  const s = String(Number(v.toFixed(4)));
+  return s === '-0' ? '0' : s;
 }
 
 const argmax = (v: readonly number[]) => v.reduce((b, x, i) => (x > v[b] ? i : b), 0);

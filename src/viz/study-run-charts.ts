@@ -15,16 +15,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoredRun, StudySummary } from '../reproduce/index.js';
 import { renderSvg, VEGA_LITE_SCHEMA, type VegaLiteSpec } from './render.js';
+import { estimatedTextWidth } from './report-chart.js';
 
 const ROW_HEIGHT = 22;
 
-function pointsWithIntervals(values: Record<string, unknown>[], xTitle: string, zero: boolean): VegaLiteSpec {
-  const y = { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelLimit: 400 } };
+function pointsWithIntervals(values: Record<string, unknown>[], xTitle: string, zero: boolean, rules: number[] = [0]): VegaLiteSpec {
+  // vega measures text without a canvas (about 0.8 x font size per character): the limit is that width, so no label is cut.
+  const labelLimit = Math.max(0, ...values.map((v) => estimatedTextWidth(String(v.label), 10))) + 8;
+  const y = { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelLimit, labelFontSize: 10 } };
   return {
     width: 420,
     height: { step: ROW_HEIGHT },
     layer: [
-      ...(zero ? [{ data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888', strokeDash: [4, 3] }, encoding: { x: { field: 'zero', type: 'quantitative' } } }] : []),
+      ...(zero ? [{ data: { values: rules.map((r) => ({ zero: r })) }, mark: { type: 'rule', color: '#888', strokeDash: [4, 3] }, encoding: { x: { field: 'zero', type: 'quantitative' } } }] : []),
       { mark: { type: 'rule', color: '#4c78a8' }, encoding: { y, x: { field: 'lo', type: 'quantitative', title: xTitle, scale: { zero: false } }, x2: { field: 'hi' } } },
       { mark: { type: 'point', filled: true, size: 60 }, encoding: { y, x: { field: 'mean', type: 'quantitative' }, color: { field: 'colour', type: 'nominal', title: null, legend: zero ? { orient: 'bottom' } : null } } },
     ],
@@ -43,7 +46,7 @@ export function studyArmsSpec(s: StudySummary): VegaLiteSpec {
   };
   panel('accuracy', 'accuracy (%), mean over seeds with 95% interval');
   panel('EER pooled', 'EER pooled over folds, mean over classes (fraction; lower is better)');
-  return { $schema: VEGA_LITE_SCHEMA, title: { text: s.title, limit: 900 }, vconcat: panels, config: { background: 'white' } };
+  return { $schema: VEGA_LITE_SCHEMA, title: { text: s.title, limit: 0 }, vconcat: panels, config: { background: 'white' } };
 }
 
 /** Each claim's seed-paired difference (arm - baseline) with its 95% interval, one panel per metric. */
@@ -52,17 +55,24 @@ export function studyClaimsSpec(s: StudySummary): VegaLiteSpec | null {
   const drawn = s.claims.filter((c) => c.difference.n > 0);
   if (drawn.length === 0) return null;
   const metrics = [...new Set(drawn.map((c) => c.claim.metric))];
-  const unit = (m: string) => (m === 'EER pooled' ? 'EER difference (fraction)' : `${m} difference (percentage points)`);
+  const bound = (m: string) => drawn.find((c) => c.claim.metric === m && 'within' in c.claim)?.claim as { within: number } | undefined;
+  const unit = (m: string) =>
+    m === 'EER pooled'
+      ? 'EER difference, arm - baseline (fraction)'
+      : m === 'int8 accuracy change'
+        ? `int8 - float32 accuracy (percentage points)${bound(m) ? `; dashed: +-${bound(m)!.within}` : ''}`
+        : `${m} difference, arm - baseline (percentage points)`;
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: { text: `${s.study}: seed-paired differences, arm - baseline (95% interval)`, limit: 900 },
+    title: { text: `${s.study}: each claim's paired difference, mean over seeds with its 95% interval`, limit: 0 },
     vconcat: metrics.map((m) =>
       pointsWithIntervals(
-        s.claims
-          .filter((c) => c.claim.metric === m && c.difference.n > 0)
+        drawn
+          .filter((c) => c.claim.metric === m)
           .map((c) => ({ label: 'baseline' in c.claim ? `${c.claim.arm} - ${c.claim.baseline}` : c.claim.arm, mean: c.difference.mean, lo: c.difference.ci95[0], hi: c.difference.ci95[1], colour: c.verdict })),
         unit(m),
         true,
+        bound(m) ? [-bound(m)!.within, 0, bound(m)!.within] : [0],
       ),
     ),
     config: { background: 'white' },
@@ -90,12 +100,12 @@ export function studyCurvesSpec(s: StudySummary, run: StoredRun): VegaLiteSpec {
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
       y: { field, type: 'quantitative', title, scale: { zero: false } },
-      color: { field: 'arm', type: 'nominal', title: 'arm', legend: { orient: 'right', labelLimit: 300 } },
+      color: { field: 'arm', type: 'nominal', title: 'arm', legend: { orient: 'right', labelLimit: 0 } },
     },
   });
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: { text: `${s.study}: validation curves per epoch (mean over the jobs still training)`, limit: 900 },
+    title: { text: `${s.study}: validation curves per epoch (mean over the jobs still training)`, limit: 0 },
     data: { values },
     vconcat: [panel('loss', 'validation loss'), panel('accuracy', 'validation accuracy (%)')],
     config: { background: 'white' },

@@ -35,8 +35,9 @@ describe('stored study runs', () => {
       let md;
       if (isDerived) {
         const d = loadDerivedStudy(derivedFile);
-        summary = derivedSummaryFromStored(d, JSON.parse(stored(dir, SUMMARY_FILE)).budget).summary;
-        md = studyRunMarkdown(summary, derivedRunContext(d));
+        const r = derivedSummaryFromStored(d, JSON.parse(stored(dir, SUMMARY_FILE)).budget);
+        summary = r.summary;
+        md = studyRunMarkdown(summary, derivedRunContext(d, r.missing));
       } else {
         const run = readStoredRun(dir);
         summary = summarizeStoredRun(run);
@@ -45,6 +46,12 @@ describe('stored study runs', () => {
       expect(plain(summary)).toEqual(JSON.parse(stored(dir, SUMMARY_FILE)));
       expect(md).toBe(stored(dir, 'report.md'));
       expect(studyRunCsv(summary)).toBe(stored(dir, 'report.csv'));
+    });
+
+    it(`${name}: its charts cut no label (vega writes a cut label with an ellipsis)`, () => {
+      const svgs = readdirSync(dir).filter((f) => f.endsWith('.svg'));
+      expect(svgs).toContain('report.svg');
+      for (const f of svgs) expect(stored(dir, f), f).not.toContain('…');
     });
 
     it(`${name}: provenance.json names the code, commands and ${isDerived ? 'source runs' : 'every input clip'}`, () => {

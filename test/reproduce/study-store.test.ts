@@ -101,9 +101,11 @@ describe('stored study runs', () => {
     expect(JSON.parse(JSON.stringify(summarizeStoredRun(back)))).toEqual(JSON.parse(JSON.stringify(summarizeStoredRun(run))));
   });
 
-  it('scores keep 4 significant digits', () => {
+  it('scores keep 4 decimals', () => {
     expect(compactNumber(0.123456)).toBe('0.1235');
-    expect(compactNumber(1.23456e-7)).toBe('1.235e-7');
+    expect(compactNumber(1.23456e-7)).toBe('0');
+    expect(compactNumber(-1e-9)).toBe('0');
+    expect(compactNumber(1)).toBe('1');
     expect(() => compactNumber(NaN)).toThrow(/NaN/);
   });
 
