@@ -23,6 +23,8 @@
  *   (scripts/store-study-run.ts writes them).
  *
  * Definitions (the README repeats them beside the results):
+ * - only seeds whose every test fold is finished count (a partial run may
+ *   hold others; they are left out until their folds finish);
  * - accuracy of a seed: the mean over its test folds of the % of the fold's
  *   clips whose predicted class (highest full-precision score; ties: the
  *   lowest class index, as tf.argMax and numpy's argmax) is their label;
@@ -304,7 +306,16 @@ export function summarizeStoredRun(run: StoredRun): StudySummary {
   for (const arm of run.jobs.arms) {
     const rows = run.scores.filter((s) => s.arm === arm.id);
     const jobs = run.jobs.jobs.filter((j) => j.arm === arm.id);
-    const seeds = [...new Set(rows.map((r) => r.seed))].sort((a, b) => a - b);
+    // A seed counts once every fold it should have is finished (a partial run
+    // may hold seeds with some folds only): the config's folds, at most as
+    // many as the data gave (the jobs' foldsInData).
+    const cfgFolds = ((arm.config as { folds?: number[] } | undefined)?.folds ?? []).slice();
+    const inData = jobs.find((j) => Number.isInteger(j.metrics.foldsInData))?.metrics.foldsInData;
+    const needed = cfgFolds.filter((f) => inData === undefined || f <= inData);
+    const seeds = [...new Set(rows.map((r) => r.seed))]
+      .filter((seed) => needed.every((f) => rows.some((r) => r.seed === seed && r.fold === f)))
+      .sort((a, b) => a - b);
+    if (seeds.length === 0) continue; // no seed finished yet: nothing to summarize (the run's provenance lists its missing jobs)
     const perSeed: SeedValues[] = seeds.map((seed) => {
       const mine = rows.filter((r) => r.seed === seed);
       const folds = [...new Set(mine.map((r) => r.fold))].sort((a, b) => a - b);
@@ -352,7 +363,7 @@ export function summarizeStoredRun(run: StoredRun): StudySummary {
       title: arm.title,
       classes: arm.labels.length,
       seeds,
-      folds: [...new Set(rows.map((r) => r.fold))].sort((a, b) => a - b),
+      folds: [...new Set(rows.filter((r) => seeds.includes(r.seed)).map((r) => r.fold))].sort((a, b) => a - b),
       perSeed,
       summary,
       sizes,

@@ -85,6 +85,15 @@ describe('stored study runs', () => {
     expect(s.claims[0].verdict).toBe('supports');
   });
 
+  it('a seed counts only when every fold of the config is finished', () => {
+    const withFolds = (r: JobResult) => ({ ...r, config: { folds: [1, 2], training: { epochs: 60 } } });
+    const partial = [...RESULTS.map(withFolds), withFolds(job('a', 4, 1, 4))]; // seed 4: fold 1 only
+    const s = summarizeStoredRun(storedRunFromResults(META, partial));
+    expect(s.arms.find((x) => x.id === 'a')!.seeds).toEqual([1, 2, 3]);
+    const done = summarizeStoredRun(storedRunFromResults(META, [...partial, withFolds(job('a', 4, 2, 4))]));
+    expect(done.arms.find((x) => x.id === 'a')!.seeds).toEqual([1, 2, 3, 4]);
+  });
+
   it('pooled EER is 0 when every class is ranked perfectly, pooled over folds', () => {
     const perfect = [1, 2].map((fold) => job('a', 1, fold, 4));
     const s = summarizeStoredRun(storedRunFromResults({ ...META, claims: [], arms: [META.arms[0]] }, perfect));
