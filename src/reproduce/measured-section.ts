@@ -55,7 +55,7 @@ export function measuredSection(): string {
     'To rerun a study (each runs unchanged on any folder of WAVs with a `labels.csv`, `file,label[,fold][,source]`; on the full ESC-50, after `npx audio-aug-lab data fetch esc50`, give `--data-dir "$(npx audio-aug-lab data where esc50)"`: its official folds 1 and 2 are then the two folds):',
     '',
     '```sh',
-    'npx tsx scripts/make-study-folder.ts out/esc-fold4 --from ../shared/data --link   # the 304 clips as WAVs + labels.csv',
+    'npx tsx scripts/make-study-folder.ts out/esc-fold4 --from DATA_ROOT --link   # DATA_ROOT: a data root holding esc50/ (here the 304 fold-4 clips), as WAVs + labels.csv',
     ...CLAIM_STUDIES.map((id) => `npx audio-aug-lab reproduce --study reproductions/studies/${id}.json --data-dir out/esc-fold4 --budget full`),
     '```',
   ];

@@ -53,38 +53,11 @@ const ID = /^[a-z0-9][a-z0-9._-]*$/;
  *   e.g. 'int8 accuracy change') stays within +-`within`, judged on its
  *   interval over seeds.
  */
-const ComparisonClaim = z.strictObject({
-    id: z.string().regex(ID),
-    text: z.string().min(1),
-    metric: z.string().min(1),
-    arm: z.string(),
-    baseline: z.string(),
-    direction: z.enum(['higher', 'lower']),
-  });
-const BoundClaim = z.strictObject({
-    id: z.string().regex(ID),
-    text: z.string().min(1),
-    metric: z.string().min(1),
-    arm: z.string(),
-    within: z.number().positive(),
-  });
-export const ClaimSpec = z.union([
-  z.strictObject({
-    id: z.string().regex(ID),
-    text: z.string().min(1),
-    metric: z.string().min(1),
-    arm: z.string(),
-    baseline: z.string(),
-    direction: z.enum(['higher', 'lower']),
-  }),
-  z.strictObject({
-    id: z.string().regex(ID),
-    text: z.string().min(1),
-    metric: z.string().min(1),
-    arm: z.string(),
-    within: z.number().positive(),
-  }),
-]);
+/** What every claim names. */
+const CLAIM_FIELDS = { id: z.string().regex(ID), text: z.string().min(1), metric: z.string().min(1), arm: z.string() };
+const ComparisonClaim = z.strictObject({ ...CLAIM_FIELDS, baseline: z.string(), direction: z.enum(['higher', 'lower']) });
+const BoundClaim = z.strictObject({ ...CLAIM_FIELDS, within: z.number().positive() });
+export const ClaimSpec = z.union([ComparisonClaim, BoundClaim]);
 export type ClaimSpecT = z.infer<typeof ClaimSpec>;
 
 /** One claim of a study file: a bound when it has `within`, else a comparison; errors name claims[i].<field>. */

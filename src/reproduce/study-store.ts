@@ -42,6 +42,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { perClassEerTable } from '../metrics/tagging.js';
+import type { EpochRecord } from '../train/history.js';
 import { InvalidParameterError, MissingFileError } from '../util/errors.js';
 import { INT8_SUFFIX } from '../fusion/clip-scores.js';
 import { POPULATION_BN_SUFFIX } from './default-hooks.js';
@@ -55,15 +56,8 @@ export const SCORES_FILE = 'scores.csv.gz';
 export const SUMMARY_FILE = 'summary.json';
 const SCORES_HEADER = 'arm,seed,fold,clip,truth,pred,int8,populationBN,scores';
 
-export interface StoredEpoch {
-  epoch: number;
-  loss: number;
-  acc: number;
-  valLoss: number | null;
-  valAcc: number | null;
-  lr: number;
-  seconds: number;
-}
+/** One epoch of a stored job's training curve: the trainer's own record (src/train/history.ts). */
+export type StoredEpoch = EpochRecord;
 
 export interface StoredJob {
   arm: string;

@@ -40,7 +40,7 @@ export function storedStudyRun(study: string): StoredStudyRun | string {
   const dir = storedRunDir(meta);
   if (!existsSync(join(dir, 'report.md'))) {
     return (
-      `The study '${study}' has no stored run yet (${dir}). Run it with: npx tsx scripts/make-study-folder.ts out/esc-fold4 --from ../shared/data --link ` +
+      `The study '${study}' has no stored run yet (${dir}). Run it with: npx tsx scripts/make-study-folder.ts out/esc-fold4 --from DATA_ROOT --link (DATA_ROOT: a data root holding esc50/) ` +
       `&& npx audio-aug-lab reproduce --study reproductions/studies/${study}.json --data-dir out/esc-fold4 --budget full`
     );
   }
