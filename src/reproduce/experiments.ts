@@ -133,14 +133,22 @@ export function jobsFor(paper: string, budget: BudgetName, selection: string[] |
 
 /**
  * The jobs of the given experiments (a paper's, or a study's: `paper` is the
- * name jobs and result files are filed under), sorted by id. Rows that do not
- * train (reference, ensemble, not runnable) have no jobs. `study`: the study
- * file the experiments come from (recorded in each job).
+ * name jobs and result files are filed under). Rows that do not train
+ * (reference, ensemble, not runnable) have no jobs. `study`: the study file
+ * the experiments come from (recorded in each job).
+ *
+ * Order: seed-major (seed, then fold, then the experiments in their given
+ * order). A run stopped part-way (a session's time, a killed machine) then
+ * leaves whole seeds behind, every arm and fold of each, so the seed-paired
+ * comparisons of a study can use them; an experiment-major order would leave
+ * the first arms finished and the last ones empty, with nothing to pair.
  */
 export function experimentJobs(paper: string, exps: readonly Experiment[], budget: BudgetName, seeds?: number[], study?: string): Job[] {
   const jobs: Job[] = [];
+  const position = new Map<string, number>();
   for (const e of exps) {
     if (e.notRunnable || e.kind !== 'train') continue;
+    position.set(e.id, position.size);
     const b = applyBudget(e, budget);
     for (const fold of b.folds) {
       for (const seed of selectedSeeds(b, seeds)) {
@@ -151,7 +159,7 @@ export function experimentJobs(paper: string, exps: readonly Experiment[], budge
   if (seeds && jobs.length === 0 && exps.some((e) => !e.notRunnable && e.kind === 'train')) {
     throw new InvalidParameterError(`--seeds ${seeds.join(',')}: no selected experiment of ${paper} has these seeds at budget ${budget}`);
   }
-  return jobs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return jobs.sort((a, b) => a.seed - b.seed || a.fold - b.fold || position.get(a.experiment)! - position.get(b.experiment)!);
 }
 
 /**

@@ -64,7 +64,13 @@ describe('loadStudy', () => {
     expect(mixup.augment.online).toEqual([{ name: 'mixup', params: { alpha: 0.4 } }]);
     expect(mixup.choices).toEqual(['Shared: log-mel image as mushtaq2020.', 'mixup 0.4.']);
     expect(applyBudget(mixup, 'smoke')).toMatchObject({ seeds: [1], folds: [1], training: { epochs: 1 } });
-    expect(experimentJobs(s.id, s.experiments, 'smoke').map((j) => j.id)).toEqual(['my-study/mixup/fold-1-seed-1', 'my-study/none/fold-1-seed-1']);
+    expect(experimentJobs(s.id, s.experiments, 'smoke').map((j) => j.id)).toEqual(['my-study/none/fold-1-seed-1', 'my-study/mixup/fold-1-seed-1']);
+    // seed-major, then fold, then the file's arm order: a run stopped part-way leaves whole seeds
+    expect(experimentJobs(s.id, s.experiments, 'full').map((j) => j.id.slice('my-study/'.length))).toEqual([
+      'none/fold-1-seed-1', 'mixup/fold-1-seed-1', 'none/fold-2-seed-1', 'mixup/fold-2-seed-1',
+      'none/fold-1-seed-2', 'mixup/fold-1-seed-2', 'none/fold-2-seed-2', 'mixup/fold-2-seed-2',
+      'none/fold-1-seed-3', 'mixup/fold-1-seed-3', 'none/fold-2-seed-3', 'mixup/fold-2-seed-3',
+    ]);
   });
 
   it('extends a base file (a paper\'s base works too: its paper is replaced by the study id)', () => {
