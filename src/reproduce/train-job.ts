@@ -335,7 +335,12 @@ export async function runTrainJob(job: Job, exp: BudgetedExperiment, ctx: JobCon
     predict: async (model, batch) => (await predictDataset(model, testSet, batch)).probs,
   };
   try {
-    return await (hooks.evaluate ?? classificationEvaluate)(trained, ctx);
+    const out = await (hooks.evaluate ?? classificationEvaluate)(trained, ctx);
+    if (result.resumedFromEpoch !== null) {
+      // the job's `seconds` counts this process only; each epoch's own time is in the history
+      out.notes = [...(out.notes ?? []), `resumed from its checkpoint after epoch ${result.resumedFromEpoch + 1} (an earlier run was stopped); the job's seconds count this process only, each epoch's time is in its history`];
+    }
+    return out;
   } finally {
     result.model.dispose();
     tf.disposeVariables();
