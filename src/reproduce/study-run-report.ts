@@ -63,17 +63,25 @@ export function describeStoredRun(run: StoredRun): RunContext {
   const uniq = (xs: string[]) => [...new Set(xs)].join('; ');
   const data = uniq(run.jobs.arms.map((a) => `${a.data.detail}${a.data.status === 'unverified' ? '' : ` (${a.data.status})`}`));
   const folds = uniq(cfgs.map((c) => `${PROTOCOL_TEXT[c.dataset.protocol] ?? c.dataset.protocol}${c.dataset.subset ? ` [subset ${c.dataset.subset}]` : ''}`));
-  const convergence = uniq(
-    cfgs.map((c) => {
-      const t = c.training;
-      const v = t.validationFraction ? `validation: ${Math.round(t.validationFraction * 100)}% of the training folds' recordings, grouped by recording (never the test fold)` : 'no validation split';
-      const what = t.earlyStopping?.monitor === 'valAccuracy' ? ['validation accuracy', 'highest validation accuracy (the first such epoch)'] : ['validation loss', 'lowest validation loss'];
-      const es = t.earlyStopping
-        ? `; training stops when the ${what[0]} has not improved for ${t.earlyStopping.patience} epochs (at most ${t.epochs}), and the weights of the epoch with the ${what[1]} are ${t.earlyStopping.restoreBest === false ? 'not ' : ''}kept`
-        : `; ${t.epochs} epochs`;
-      return `${v}${es}; ${t.optimizer.kind} lr ${t.optimizer.lr ?? 'default'}, batches of ${t.batchSize}`;
-    }),
-  );
+  const criterion = (c: Experiment) => {
+    const t = c.training;
+    const v = t.validationFraction ? `validation: ${Math.round(t.validationFraction * 100)}% of the training folds' recordings, grouped by recording (never the test fold)` : 'no validation split';
+    const what = t.earlyStopping?.monitor === 'valAccuracy' ? ['validation accuracy', 'highest validation accuracy (the first such epoch)'] : ['validation loss', 'lowest validation loss'];
+    const es = t.earlyStopping
+      ? `; training stops when the ${what[0]} has not improved for ${t.earlyStopping.patience} epochs (at most ${t.epochs}), and the weights of the epoch with the ${what[1]} are ${t.earlyStopping.restoreBest === false ? 'not ' : ''}kept`
+      : `; ${t.epochs} epochs`;
+    return `${v}${es}; ${t.optimizer.kind} lr ${t.optimizer.lr ?? 'default'}, batches of ${t.batchSize}`;
+  };
+  // One criterion for all arms, or each criterion with the arms that use it.
+  const byCriterion = new Map<string, string[]>();
+  run.jobs.arms.forEach((a, i) => {
+    const text = criterion(cfgs[i]);
+    byCriterion.set(text, [...(byCriterion.get(text) ?? []), a.id]);
+  });
+  const convergence =
+    byCriterion.size === 1
+      ? [...byCriterion.keys()][0]
+      : [...byCriterion].map(([text, ids]) => `arm${ids.length > 1 ? 's' : ''} ${ids.join(', ')}: ${text}`).join('. ');
   const backends = [...new Set(run.jobs.jobs.map((j) => j.backend))];
   const frameworks = [...new Set(run.jobs.jobs.map((j) => j.framework))];
   return {
@@ -148,7 +156,7 @@ export function studyRunMarkdown(s: StudySummary, ctx: RunContext): string {
       );
     }
   }
-  lines.push('', '## Convergence', '', `${ctx.convergence}. The training curves are in curves.svg.`, '', '| arm | epochs trained | epoch kept (best monitored validation value) | epoch limit |', '|---|---:|---:|---:|');
+  lines.push('', '## Convergence', '', `${ctx.convergence}. The training curves are in curves.svg.`, '', 'Per seed the mean over its folds; mean over seeds [95% interval].', '', '| arm | epochs trained | epoch kept (best monitored validation value) | epoch limit |', '|---|---:|---:|---:|');
   for (const a of s.arms) lines.push(`| ${a.id} | ${fmtSummary(a.epochs.trained, 1)} | ${fmtSummary(a.epochs.best, 1)} | ${a.epochs.max} |`);
   return `${lines.join('\n')}\n`;
 }

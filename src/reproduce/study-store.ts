@@ -343,15 +343,20 @@ export function summarizeStoredRun(run: StoredRun): StudySummary {
     }
     const first = jobs[0]?.metrics;
     const sizes = first && SIZE_KEYS.every((k) => Number.isFinite(first[k])) ? Object.fromEntries(SIZE_KEYS.map((k) => [k, first[k]])) : null;
-    const trained = jobs.map((j) => j.history.length);
     const cfg = arm.config as { training?: { epochs?: number; earlyStopping?: { monitor?: string } } } | undefined;
     const byAccuracy = cfg?.training?.earlyStopping?.monitor === 'valAccuracy';
     // The epoch early stopping kept: the first with the best monitored value.
-    const best = jobs.map((j) => {
+    const kept = (j: StoredJob) => {
       const withVal = j.history.filter((e) => e.valLoss !== null);
       if (withVal.length === 0) return j.history.length;
       return withVal.reduce((b, e) => ((byAccuracy ? e.valAcc! > b.valAcc! : e.valLoss! < b.valLoss!) ? e : b)).epoch;
-    });
+    };
+    // Per seed like every other value: the mean over the seed's folds, for
+    // the seeds counted above (a partial seed's jobs are left out).
+    const perSeedMean = (f: (j: StoredJob) => number) =>
+      seeds.map((seed) => meanOrNull(jobs.filter((j) => j.seed === seed && (needed.length === 0 || needed.includes(j.fold))).map(f))!);
+    const trained = perSeedMean((j) => j.history.length);
+    const best = perSeedMean(kept);
     arms.push({
       id: arm.id,
       title: arm.title,

@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readStoredRun, storedRunFromResults, summarizeStoredRun, writeStoredRun, compactNumber } from '../../src/reproduce/study-store.js';
 import type { JobResult } from '../../src/reproduce/results.js';
+import { describeStoredRun } from '../../src/reproduce/study-run-report.js';
 
 const LABELS = ['a', 'b', 'c', 'd'];
 const dirs: string[] = [];
@@ -87,11 +88,27 @@ describe('stored study runs', () => {
 
   it('a seed counts only when every fold of the config is finished', () => {
     const withFolds = (r: JobResult) => ({ ...r, config: { folds: [1, 2], training: { epochs: 60 } } });
-    const partial = [...RESULTS.map(withFolds), withFolds(job('a', 4, 1, 4))]; // seed 4: fold 1 only
+    const longer = (r: JobResult) => ({ ...r, history: [...r.history, ...[3, 4, 5, 6].map((epoch) => ({ ...r.history[1], epoch }))] });
+    const partial = [...RESULTS.map(withFolds), longer(withFolds(job('a', 4, 1, 4)))]; // seed 4: fold 1 only, 6 epochs
     const s = summarizeStoredRun(storedRunFromResults(META, partial));
-    expect(s.arms.find((x) => x.id === 'a')!.seeds).toEqual([1, 2, 3]);
+    const a = s.arms.find((x) => x.id === 'a')!;
+    expect(a.seeds).toEqual([1, 2, 3]);
+    // the epochs too are per seed (mean over its folds), over the counted seeds only
+    expect(a.epochs.trained).toMatchObject({ mean: 2, n: 3 });
     const done = summarizeStoredRun(storedRunFromResults(META, [...partial, withFolds(job('a', 4, 2, 4))]));
-    expect(done.arms.find((x) => x.id === 'a')!.seeds).toEqual([1, 2, 3, 4]);
+    const a4 = done.arms.find((x) => x.id === 'a')!;
+    expect(a4.seeds).toEqual([1, 2, 3, 4]);
+    expect(a4.epochs.trained).toMatchObject({ mean: (2 + 2 + 2 + 4) / 4, n: 4 }); // seed 4: (6 + 2) / 2
+  });
+
+  it('the convergence rule is stated once when the arms share it, and per group of arms when they do not', () => {
+    const training = (epochs: number, patience: number) => ({ epochs, batchSize: 32, validationFraction: 0.2, optimizer: { kind: 'adam', lr: 0.001 }, earlyStopping: { patience, monitor: 'valAccuracy' } });
+    const withTraining = (r: JobResult, epochs: number, patience: number) => ({ ...r, config: { dataset: { protocol: 'source-folds' }, folds: [1, 2], training: training(epochs, patience) } });
+    const same = describeStoredRun(storedRunFromResults(META, RESULTS.map((r) => withTraining(r, 60, 10))));
+    expect(same.convergence).toMatch(/^validation: 20% .* not improved for 10 epochs \(at most 60\)/);
+    expect(same.convergence).not.toMatch(/arms? [ab]:/);
+    const mixed = describeStoredRun(storedRunFromResults(META, RESULTS.map((r) => (r.job.experiment === 'a' ? withTraining(r, 360, 60) : withTraining(r, 60, 10)))));
+    expect(mixed.convergence).toMatch(/^arm a: validation: .* 60 epochs \(at most 360\).*\. arm b: validation: .* 10 epochs \(at most 60\)/);
   });
 
   it('pooled EER is 0 when every class is ranked perfectly, pooled over folds', () => {
