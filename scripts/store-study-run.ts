@@ -25,7 +25,7 @@ import { datasetRequest } from '../src/reproduce/default-hooks.js';
 import { applyBudget, jobsFor } from '../src/reproduce/experiments.js';
 import { collectResults } from '../src/reproduce/results.js';
 import { loadStudy } from '../src/reproduce/study-file.js';
-import { readInvocations, sha256Of } from '../src/reproduce/study-provenance.js';
+import { ranAnything, readInvocations, sha256Of } from '../src/reproduce/study-provenance.js';
 import { storedRunFromResults, SUMMARY_FILE, writeStoredRun } from '../src/reproduce/study-store.js';
 import { describeStoredRun, studyRunCsv, studyRunMarkdown } from '../src/reproduce/study-run-report.js';
 import { REPO_ROOT } from '../src/reproduce/published.js';
@@ -136,7 +136,7 @@ async function main(): Promise<number> {
   }
   const root = realpathSync(values['data-dir']);
   const clipList = [...clips.keys()].sort().map((p) => ({ file: relative(values['data-dir']!, p), sha256: sha256Of(realpathSync(p)) }));
-  const invocations = readInvocations(runDir);
+  const invocations = readInvocations(runDir).filter(ranAnything); // older logs also hold invocations that found everything finished
   const expected = jobsFor(study.id, budget, { study: { file: study.file, experiments: study.experiments } }).map((j) => j.id);
   const have = new Set(results.map((r) => r.job.id));
   const commits = [...new Set(results.map((r) => `${r.provenance.gitCommit ?? 'unknown'}${r.provenance.gitDirty ? ' (uncommitted changes)' : ''}`))];
@@ -155,7 +155,8 @@ async function main(): Promise<number> {
       cpu: i.cpu,
       cores: i.cores,
       node: i.node,
-      jobsRun: i.jobs,
+      jobsScheduled: i.jobs,
+      ...(i.ran !== undefined ? { jobsRun: i.ran, jobsSkipped: i.skipped, jobsFailed: i.failed, interrupted: i.interrupted } : {}),
       startedAt: i.startedAt,
       endedAt: i.endedAt,
       wallSeconds: i.seconds,

@@ -345,7 +345,9 @@ async function command(argv: string[]): Promise<number> {
     // one turn of the event loop, so a signal that came in as the last job ended is seen
     await new Promise((r) => setImmediate(r));
   } finally {
-    invocation?.finish();
+    invocation?.finish(
+      summaryRun && { ran: summaryRun.ran.length, skipped: summaryRun.skipped.length, failed: summaryRun.failed.length, interrupted: summaryRun.interrupted || caught.signal !== null },
+    );
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -6,8 +6,10 @@
  *
  * `reproduce --study` appends one line per invocation that ran jobs to
  * `<results>/<budget>/<study>/invocations.jsonl` (argv, working directory,
- * worker processes x threads per job, backend, start, end); a run resumed
- * three times has three lines, and its wall time is their sum.
+ * worker processes x threads per job, backend, start, end, and how many jobs
+ * it finished, skipped as already finished, or lost to an error); a run
+ * resumed three times has three lines, and its wall time is their sum. An
+ * invocation that found every job finished and ran nothing is not logged.
  */
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -30,14 +32,34 @@ export interface Invocation {
   startedAt: string;
   endedAt: string;
   seconds: number;
+  /** Jobs this invocation finished, skipped (already finished) and lost to an
+   * error; whether a signal stopped it. Absent in lines written before they
+   * were logged. */
+  ran?: number;
+  skipped?: number;
+  failed?: number;
+  interrupted?: boolean;
 }
 
-/** Start logging one invocation into `dir`; `finish()` appends its line. */
-export function startInvocation(dir: string, o: Pick<Invocation, 'argv' | 'cwd' | 'parallel' | 'threadsPerJob' | 'backend' | 'jobs'>): { finish(): void } {
+/** What an invocation did, from the runner's summary. */
+export type InvocationOutcome = Required<Pick<Invocation, 'ran' | 'skipped' | 'failed' | 'interrupted'>>;
+
+/** Whether an invocation did any work (a logged line without counts did). */
+export function ranAnything(i: Pick<Invocation, 'ran' | 'failed' | 'interrupted'>): boolean {
+  return i.ran === undefined || i.ran > 0 || (i.failed ?? 0) > 0 || i.interrupted === true;
+}
+
+/**
+ * Start logging one invocation into `dir`; `finish(outcome)` appends its line
+ * unless the outcome says it ran nothing (without an outcome, as when the run
+ * threw, the line is written).
+ */
+export function startInvocation(dir: string, o: Pick<Invocation, 'argv' | 'cwd' | 'parallel' | 'threadsPerJob' | 'backend' | 'jobs'>): { finish(outcome?: InvocationOutcome): void } {
   const t0 = Date.now();
   const startedAt = new Date(t0).toISOString();
   return {
-    finish() {
+    finish(outcome) {
+      if (outcome && !ranAnything(outcome)) return;
       mkdirSync(dir, { recursive: true });
       const line: Invocation = {
         ...o,
@@ -47,6 +69,7 @@ export function startInvocation(dir: string, o: Pick<Invocation, 'argv' | 'cwd' 
         startedAt,
         endedAt: new Date().toISOString(),
         seconds: (Date.now() - t0) / 1000,
+        ...outcome,
       };
       appendFileSync(join(dir, INVOCATIONS_FILE), `${JSON.stringify(line)}\n`);
     },

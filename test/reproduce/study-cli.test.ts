@@ -9,7 +9,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLabelsFolder } from '../../src/data/labels-folder.js';
 import { EMBEDDED_SAMPLE_DIR } from '../../src/data/stand-ins/index.js';
@@ -18,6 +18,7 @@ import { cli, tree } from '../cli/cli-harness.js';
 import { spawnSync } from 'node:child_process';
 import { REPO_ROOT } from '../../src/reproduce/published.js';
 import { readStoredRun, summarizeStoredRun } from '../../src/reproduce/study-store.js';
+import { readInvocations } from '../../src/reproduce/study-provenance.js';
 
 const STUDY = join(STUDIES_DIR, 'example-esc.json');
 const tmp = mkdtempSync(join(tmpdir(), 'aal-study-cli-'));
@@ -145,6 +146,7 @@ describe('reproduce --study: the example study on a folder made from the embedde
     expect(p.commands).toHaveLength(1);
     expect(p.commands[0].command).toBe(`npx audio-aug-lab ${argv.join(' ')}`);
     expect(p.commands[0].threadLayout).toBe('1 worker process(es) x 1 thread(s) per job');
+    expect(p.commands[0]).toMatchObject({ jobsScheduled: 1, jobsRun: 1, jobsSkipped: 0, jobsFailed: 0, interrupted: false });
     expect(p.data.clips).toBe(20);
     expect(p.data.sha256.every((c: { sha256: string }) => /^[0-9a-f]{64}$/.test(c.sha256))).toBe(true);
     // --only none: the other arms' jobs are listed as missing (a partial run says so)
@@ -159,6 +161,8 @@ describe('reproduce --study: the example study on a folder made from the embedde
     expect(again.err.join('\n')).toContain('harness: 1 job(s) already finished, skipped');
     expect(again.err.join('\n')).not.toContain('epoch 1/2');
     expect(readFileSync(resultFile, 'utf8')).toBe(before);
+    // an invocation that ran nothing leaves no line in the run's provenance log
+    expect(readInvocations(dirname(dirname(resultFile)))).toHaveLength(1);
   }, 120_000);
 
   it('--plan lists every arm for the study and runs nothing', async () => {

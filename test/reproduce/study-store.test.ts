@@ -88,7 +88,10 @@ describe('stored study runs', () => {
 
   it('a seed counts only when every fold of the config is finished', () => {
     const withFolds = (r: JobResult) => ({ ...r, config: { folds: [1, 2], training: { epochs: 60 } } });
-    const longer = (r: JobResult) => ({ ...r, history: [...r.history, ...[3, 4, 5, 6].map((epoch) => ({ ...r.history[1], epoch }))] });
+    const longer = (r: JobResult) => {
+      const h = r.history as { epoch: number }[];
+      return { ...r, history: [...h, ...[3, 4, 5, 6].map((epoch) => ({ ...h[1], epoch }))] };
+    };
     const partial = [...RESULTS.map(withFolds), longer(withFolds(job('a', 4, 1, 4)))]; // seed 4: fold 1 only, 6 epochs
     const s = summarizeStoredRun(storedRunFromResults(META, partial));
     const a = s.arms.find((x) => x.id === 'a')!;
