@@ -7,9 +7,10 @@
  *   panel when the study measures it), mean with its 95% interval;
  * - claims: each claim's seed-paired difference with its 95% interval and a
  *   rule at 0 (one panel per unit);
- * - curves: validation loss and accuracy per epoch (one panel each), the
- *   mean over an arm's jobs that were still training at that epoch (early
- *   stopping ends jobs at different epochs).
+ * - curves: validation loss and accuracy per epoch, or per training items
+ *   presented when the arms' training sets differ in size (one panel each),
+ *   the mean over an arm's jobs that were still training at that epoch
+ *   (early stopping ends jobs at different epochs).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,33 +80,51 @@ export function studyClaimsSpec(s: StudySummary): VegaLiteSpec | null {
   };
 }
 
-/** Validation loss and accuracy per epoch (two panels, one unit each), mean over each arm's jobs still training at that epoch. */
+/**
+ * Validation loss and accuracy over training (two panels, one unit each),
+ * mean over each arm's jobs still training at that epoch. When the arms'
+ * training sets differ in size (offline copies make an epoch longer), the x
+ * axis is the training items presented (epochs x the arm's mean training-set
+ * size), so arms given the same optimizer budget end at the same place;
+ * otherwise it is the epoch.
+ */
 export function studyCurvesSpec(s: StudySummary, run: StoredRun): VegaLiteSpec {
-  const values: { arm: string; epoch: number; loss: number | null; accuracy: number | null; jobs: number }[] = [];
+  const values: { arm: string; epoch: number; items: number; loss: number | null; accuracy: number | null; jobs: number }[] = [];
   const mean = (xs: number[]) => (xs.length ? xs.reduce((x, y) => x + y, 0) / xs.length : null);
+  const trainSize = new Map<string, number | null>();
+  for (const a of s.arms) {
+    const sizes = run.jobs.jobs.filter((j) => j.arm === a.id).map((j) => j.metrics.trainClips);
+    trainSize.set(a.id, sizes.length && sizes.every((n) => Number.isFinite(n) && n > 0) ? mean(sizes) : null);
+  }
+  const sized = [...trainSize.values()];
+  const byItems = sized.every((n) => n !== null) && new Set(sized.map((n) => Math.round(n!))).size > 1;
   for (const a of s.arms) {
     const jobs = run.jobs.jobs.filter((j) => j.arm === a.id);
     const longest = Math.max(0, ...jobs.map((j) => j.history.length));
     for (let e = 0; e < longest; e++) {
       const at = jobs.map((j) => j.history[e]).filter((h) => h && typeof h.valLoss === 'number' && Number.isFinite(h.valLoss));
       if (at.length) {
-        values.push({ arm: a.id, epoch: e + 1, loss: mean(at.map((h) => h.valLoss!)), accuracy: mean(at.map((h) => 100 * (h.valAcc ?? NaN))), jobs: at.length });
+        const items = ((e + 1) * (trainSize.get(a.id) ?? 0)) / 1000;
+        values.push({ arm: a.id, epoch: e + 1, items, loss: mean(at.map((h) => h.valLoss!)), accuracy: mean(at.map((h) => 100 * (h.valAcc ?? NaN))), jobs: at.length });
       }
     }
   }
+  const x = byItems
+    ? { field: 'items', type: 'quantitative', title: "training items presented (thousands: epochs x the arm's training-set size, copies included)" }
+    : { field: 'epoch', type: 'quantitative', title: 'epoch' };
   const panel = (field: 'loss' | 'accuracy', title: string) => ({
     width: 520,
     height: 220,
     mark: { type: 'line', point: false },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
+      x,
       y: { field, type: 'quantitative', title, scale: { zero: false } },
       color: { field: 'arm', type: 'nominal', title: 'arm', legend: { orient: 'right', labelLimit: 0 } },
     },
   });
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: { text: `${s.study}: validation curves per epoch (mean over the jobs still training)`, limit: 0 },
+    title: { text: `${s.study}: validation curves ${byItems ? 'over the training items presented' : 'per epoch'} (mean over the jobs still training)`, limit: 0 },
     data: { values },
     vconcat: [panel('loss', 'validation loss'), panel('accuracy', 'validation accuracy (%)')],
     config: { background: 'white' },
