@@ -66,7 +66,13 @@ export function describeStoredRun(run: StoredRun): RunContext {
   const criterion = (c: Experiment) => {
     const t = c.training;
     const v = t.validationFraction ? `validation: ${Math.round(t.validationFraction * 100)}% of the training folds' recordings, grouped by recording (never the test fold)` : 'no validation split';
-    const what = t.earlyStopping?.monitor === 'valAccuracy' ? ['validation accuracy', 'highest validation accuracy (the first such epoch)'] : ['validation loss', 'lowest validation loss'];
+    const monitor = t.earlyStopping?.monitor ?? 'valLoss';
+    const what =
+      monitor === 'valAccuracy'
+        ? ['validation accuracy', 'highest validation accuracy (the first such epoch)']
+        : monitor === 'valTop1'
+          ? ['validation top-1 accuracy', 'highest validation top-1 accuracy (the first such epoch)']
+          : ['validation loss', 'lowest validation loss'];
     const es = t.earlyStopping
       ? `; training stops when the ${what[0]} has not improved for ${t.earlyStopping.patience} epochs (at most ${t.epochs}), and the weights of the epoch with the ${what[1]} are ${t.earlyStopping.restoreBest === false ? 'not ' : ''}kept`
       : `; ${t.epochs} epochs`;

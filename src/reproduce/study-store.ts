@@ -155,6 +155,7 @@ export function storedRunFromResults(
           acc: e.acc as number,
           valLoss: (e.valLoss as number | null) ?? null,
           valAcc: (e.valAcc as number | null) ?? null,
+          ...(e.valTop1 === undefined ? {} : { valTop1: (e.valTop1 as number | null) ?? null }),
           lr: e.lr as number,
           seconds: e.seconds as number,
         })),
@@ -344,12 +345,14 @@ export function summarizeStoredRun(run: StoredRun): StudySummary {
     const first = jobs[0]?.metrics;
     const sizes = first && SIZE_KEYS.every((k) => Number.isFinite(first[k])) ? Object.fromEntries(SIZE_KEYS.map((k) => [k, first[k]])) : null;
     const cfg = arm.config as { training?: { epochs?: number; earlyStopping?: { monitor?: string } } } | undefined;
-    const byAccuracy = cfg?.training?.earlyStopping?.monitor === 'valAccuracy';
+    const monitor = cfg?.training?.earlyStopping?.monitor ?? 'valLoss';
     // The epoch early stopping kept: the first with the best monitored value.
     const kept = (j: StoredJob) => {
       const withVal = j.history.filter((e) => e.valLoss !== null);
       if (withVal.length === 0) return j.history.length;
-      return withVal.reduce((b, e) => ((byAccuracy ? e.valAcc! > b.valAcc! : e.valLoss! < b.valLoss!) ? e : b)).epoch;
+      const better = (e: EpochRecord, b: EpochRecord) =>
+        monitor === 'valAccuracy' ? e.valAcc! > b.valAcc! : monitor === 'valTop1' ? e.valTop1! > b.valTop1! : e.valLoss! < b.valLoss!;
+      return withVal.reduce((b, e) => (better(e, b) ? e : b)).epoch;
     };
     // Per seed like every other value: the mean over the seed's folds, for
     // the seeds counted above (a partial seed's jobs are left out).

@@ -53,7 +53,7 @@ import { assembleBatch, batchIndices, epochOrder, transformedDataset, type Batch
 import type { BatchAugment } from '../augment/online.js';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { writeHistory, type EpochRecord } from './history.js';
-import { batchAccuracy, lossFunction, type LossName } from './losses.js';
+import { batchAccuracy, lossFunction, top1Accuracy, type LossName } from './losses.js';
 import { defaultLearningRate, learningRateToSet, makeOptimizer, setLearningRate, trainableVariables, type OptimizerSpec } from './optimizers.js';
 import { DEFAULT_FRAMEWORK, frameworkProfile, type FrameworkName, type FrameworkProfile } from './framework-profile.js';
 import { withInitializerRule } from '../models/common.js';
@@ -77,8 +77,11 @@ export interface EarlyStopping {
    * Keras' val_acc): on a validation set of a few dozen clips over many
    * classes the loss keeps rising with overconfidence while the accuracy
    * still climbs, and selecting by loss keeps an early, near-chance epoch.
+   * 'valTop1' (higher is better; Keras' val_categorical_accuracy): the top-1
+   * accuracy whatever the loss, for a sigmoid tagger on single-label clips,
+   * whose 'valAccuracy' (Keras' binary accuracy) is flat near 1 - 1/classes.
    */
-  monitor?: 'valLoss' | 'valAccuracy';
+  monitor?: 'valLoss' | 'valAccuracy' | 'valTop1';
   /** Restore the weights of the best epoch at the end (default true). */
   restoreBest?: boolean;
   /** Smallest decrease that counts as an improvement (default 0). */
@@ -241,14 +244,14 @@ export async function predictDataset(model: tf.LayersModel, ds: Dataset, batchSi
   return { probs, outDim };
 }
 
-async function evaluate(model: tf.LayersModel, ds: Dataset, loss: LossName, batchSize: number): Promise<{ loss: number; acc: number }> {
+async function evaluate(model: tf.LayersModel, ds: Dataset, loss: LossName, batchSize: number): Promise<{ loss: number; acc: number; top1: number }> {
   const { probs, outDim } = await predictDataset(model, ds, batchSize);
   const ys = new Float32Array(ds.size * ds.yDim);
   for (let i = 0; i < ds.size; i++) ys.set(ds.get(i).y, i * ds.yDim);
   const lt = tf.tidy(() => lossFunction(loss)(tf.tensor2d(ys, [ds.size, ds.yDim]), tf.tensor2d(probs, [ds.size, outDim])));
   const l = (await lt.data())[0];
   lt.dispose();
-  return { loss: l, acc: batchAccuracy(loss, ys, probs, outDim) };
+  return { loss: l, acc: batchAccuracy(loss, ys, probs, outDim), top1: top1Accuracy(ys, probs, outDim) };
 }
 
 /**
@@ -416,9 +419,11 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         const v = await explainGpuTrouble(() => evaluate(model, validation, loss, evalBatch), () => `validation after epoch ${epoch + 1} (${validation.size} examples, batch ${evalBatch})`);
         record.valLoss = v.loss;
         record.valAcc = v.acc;
+        record.valTop1 = v.top1;
         // The monitored value in "lower is better" form (state.bestValLoss keeps
-        // its name for checkpoint compatibility: minus the accuracy under 'valAccuracy').
-        const monitored = opts.earlyStopping?.monitor === 'valAccuracy' ? -v.acc : v.loss;
+        // its name for checkpoint compatibility: minus the accuracy under the accuracy monitors).
+        const monitor = opts.earlyStopping?.monitor ?? 'valLoss';
+        const monitored = monitor === 'valAccuracy' ? -v.acc : monitor === 'valTop1' ? -v.top1 : v.loss;
         if (state.bestValLoss === null || monitored < state.bestValLoss - minDelta) {
           state.bestValLoss = monitored;
           state.bestEpoch = epoch + 1;

@@ -12,14 +12,22 @@ export interface EpochRecord {
   acc: number;
   valLoss: number | null;
   valAcc: number | null;
+  /**
+   * Validation top-1 accuracy (the highest-scoring output is the highest
+   * target; Keras' categorical_accuracy) whatever the loss: for a sigmoid
+   * tagger trained on single-label clips, valAcc is Keras' binary accuracy
+   * over every output, which is near 1 - 1/classes from the first epochs.
+   * Absent in histories written before it was recorded.
+   */
+  valTop1?: number | null;
   lr: number;
   seconds: number;
 }
 
 export function historyToCsv(history: EpochRecord[]): string {
-  const cols: (keyof EpochRecord)[] = ['epoch', 'loss', 'acc', 'valLoss', 'valAcc', 'lr', 'seconds'];
+  const cols: (keyof EpochRecord)[] = ['epoch', 'loss', 'acc', 'valLoss', 'valAcc', 'valTop1', 'lr', 'seconds'];
   const lines = [cols.join(',')];
-  for (const h of history) lines.push(cols.map((c) => (h[c] === null ? '' : String(h[c]))).join(','));
+  for (const h of history) lines.push(cols.map((c) => (h[c] === null || h[c] === undefined ? '' : String(h[c]))).join(','));
   return `${lines.join('\n')}\n`;
 }
 

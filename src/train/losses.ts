@@ -34,12 +34,21 @@ export function lossFunction(name: LossName): (yTrue: tf.Tensor, yPred: tf.Tenso
  * categorical targets; mean thresholded (0.5) agreement for binary ones
  * (soft targets are thresholded at 0.5 too). Plain numbers, no tensors. */
 export function batchAccuracy(name: LossName, yTrue: Float32Array, yPred: Float32Array, nClasses: number): number {
-  const n = yTrue.length / nClasses;
-  let hits = 0;
   if (name === 'binaryCrossentropy') {
+    let hits = 0;
     for (let i = 0; i < yTrue.length; i++) if (yTrue[i] >= 0.5 === yPred[i] >= 0.5) hits++;
     return hits / yTrue.length;
   }
+  return top1Accuracy(yTrue, yPred, nClasses);
+}
+
+/**
+ * Keras' categorical_accuracy: the share of rows whose highest prediction is
+ * at their highest target (first index on ties), whatever the loss.
+ */
+export function top1Accuracy(yTrue: Float32Array, yPred: Float32Array, nClasses: number): number {
+  const n = yTrue.length / nClasses;
+  let hits = 0;
   for (let i = 0; i < n; i++) {
     let bt = 0;
     let bp = 0;

@@ -105,7 +105,7 @@ export function studyCurvesSpec(s: StudySummary, run: StoredRun): VegaLiteSpec {
       const at = jobs.map((j) => j.history[e]).filter((h) => h && typeof h.valLoss === 'number' && Number.isFinite(h.valLoss));
       if (at.length) {
         const items = ((e + 1) * (trainSize.get(a.id) ?? 0)) / 1000;
-        values.push({ arm: a.id, epoch: e + 1, items, loss: mean(at.map((h) => h.valLoss!)), accuracy: mean(at.map((h) => 100 * (h.valAcc ?? NaN))), jobs: at.length });
+        values.push({ arm: a.id, epoch: e + 1, items, loss: mean(at.map((h) => h.valLoss!)), accuracy: mean(at.map((h) => 100 * (h.valTop1 ?? h.valAcc ?? NaN))), jobs: at.length });
       }
     }
   }

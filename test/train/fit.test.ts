@@ -110,6 +110,32 @@ describe('fit', () => {
     r.model.dispose();
   });
 
+  it("monitor 'valTop1' stops a sigmoid tagger on its validation top-1 accuracy, not its binary accuracy", async () => {
+    const validation = stripes(16, 5, true);
+    const r = await fit({
+      ...base,
+      loss: 'binaryCrossentropy',
+      train: stripes(40, 1),
+      validation,
+      epochs: 40,
+      seed: 4,
+      earlyStopping: { patience: 4, restoreBest: true, monitor: 'valTop1' },
+    });
+    const top1 = r.history.map((h) => h.valTop1!);
+    expect(top1.every((v) => Number.isFinite(v))).toBe(true);
+    const first = top1.indexOf(Math.max(...top1)) + 1;
+    expect(r.bestEpoch).toBe(first);
+    if (r.stoppedEarly) expect(r.history.length).toBe(first + 4);
+    const { probs } = await predictDataset(r.model, validation, 8);
+    let right = 0;
+    for (let i = 0; i < validation.size; i++) {
+      const y = validation.get(i).y;
+      if ((probs[i * 2 + 1] > probs[i * 2] ? 1 : 0) === (y[1] > y[0] ? 1 : 0)) right++;
+    }
+    expect(right / validation.size).toBeCloseTo(top1[first - 1], 6);
+    r.model.dispose();
+  });
+
   it('refuses early stopping without validation data', async () => {
     await expect(fit({ ...base, train: stripes(8, 1), epochs: 1, seed: 1, earlyStopping: { patience: 2 } })).rejects.toThrow(
       /held out from the training folds/,
@@ -129,7 +155,7 @@ describe('fit', () => {
       snapshotDir: join(dir, 'snapshots'),
     });
     const csv = readFileSync(join(dir, 'history.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('epoch,loss,acc,valLoss,valAcc,lr,seconds');
+    expect(csv[0]).toBe('epoch,loss,acc,valLoss,valAcc,valTop1,lr,seconds');
     expect(csv).toHaveLength(8);
     expect(JSON.parse(readFileSync(join(dir, 'history.json'), 'utf8'))).toHaveLength(7);
     expect(r.snapshots.map((s) => s.split('/').pop())).toEqual(['snapshot-epoch-0003', 'snapshot-epoch-0007']);
