@@ -47,7 +47,7 @@ export const TrainingSpec = z.strictObject({
   epochs: z.number().int().min(1),
   batchSize: z.number().int().min(1),
   earlyStopping: z
-    .strictObject({ patience: z.number().int().min(1), restoreBest: z.boolean().optional(), monitor: z.enum(['valLoss', 'valAccuracy', 'valTop1']).optional() })
+    .strictObject({ patience: z.number().int().min(1), restoreBest: z.boolean().optional(), monitor: z.enum(['valLoss', 'valAccuracy', 'valTop1']).optional(), startFromEpoch: z.number().int().min(0).optional() })
     .optional(),
   /** Fraction of the training folds' source recordings held out for validation. */
   validationFraction: z.number().min(0).max(0.5).optional(),

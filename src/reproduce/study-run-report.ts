@@ -74,7 +74,7 @@ export function describeStoredRun(run: StoredRun): RunContext {
           ? ['validation top-1 accuracy', 'highest validation top-1 accuracy (the first such epoch)']
           : ['validation loss', 'lowest validation loss'];
     const es = t.earlyStopping
-      ? `; training stops when the ${what[0]} has not improved for ${t.earlyStopping.patience} epochs (at most ${t.epochs}), and the weights of the epoch with the ${what[1]} are ${t.earlyStopping.restoreBest === false ? 'not ' : ''}kept`
+      ? `; ${t.earlyStopping.startFromEpoch ? `from epoch ${t.earlyStopping.startFromEpoch + 1} on (the first ${t.earlyStopping.startFromEpoch} epochs are not watched), ` : ''}training stops when the ${what[0]} has not improved for ${t.earlyStopping.patience} epochs (at most ${t.epochs}), and the weights of the epoch with the ${what[1]} are ${t.earlyStopping.restoreBest === false ? 'not ' : ''}kept`
       : `; ${t.epochs} epochs`;
     return `${v}${es}; ${t.optimizer.kind} lr ${t.optimizer.lr ?? 'default'}, batches of ${t.batchSize}`;
   };

@@ -344,11 +344,12 @@ export function summarizeStoredRun(run: StoredRun): StudySummary {
     }
     const first = jobs[0]?.metrics;
     const sizes = first && SIZE_KEYS.every((k) => Number.isFinite(first[k])) ? Object.fromEntries(SIZE_KEYS.map((k) => [k, first[k]])) : null;
-    const cfg = arm.config as { training?: { epochs?: number; earlyStopping?: { monitor?: string } } } | undefined;
+    const cfg = arm.config as { training?: { epochs?: number; earlyStopping?: { monitor?: string; startFromEpoch?: number } } } | undefined;
     const monitor = cfg?.training?.earlyStopping?.monitor ?? 'valLoss';
+    const startFrom = cfg?.training?.earlyStopping?.startFromEpoch ?? 0;
     // The epoch early stopping kept: the first with the best monitored value.
     const kept = (j: StoredJob) => {
-      const withVal = j.history.filter((e) => e.valLoss !== null);
+      const withVal = j.history.filter((e) => e.valLoss !== null && e.epoch > startFrom);
       if (withVal.length === 0) return j.history.length;
       const better = (e: EpochRecord, b: EpochRecord) =>
         monitor === 'valAccuracy' ? e.valAcc! > b.valAcc! : monitor === 'valTop1' ? e.valTop1! > b.valTop1! : e.valLoss! < b.valLoss!;

@@ -313,7 +313,8 @@ export async function runTrainJob(job: Job, exp: BudgetedExperiment, ctx: JobCon
     snapshotDir: snapshotsWanted ? snapshotDir : undefined,
     progress: 'none',
     onEpochEnd: (r) => {
-      ctx.log(`${job.id}: epoch ${r.epoch}/${fitEpochs} loss ${r.loss.toFixed(4)} acc ${r.acc.toFixed(3)} lr ${r.lr.toExponential(2)} (${r.seconds.toFixed(1)} s)`);
+      const val = r.valLoss === null ? '' : ` val_loss ${r.valLoss.toFixed(4)} val_acc ${(r.valAcc ?? NaN).toFixed(3)}${typeof r.valTop1 === 'number' ? ` val_top1 ${r.valTop1.toFixed(3)}` : ''}`;
+      ctx.log(`${job.id}: epoch ${r.epoch}/${fitEpochs} loss ${r.loss.toFixed(4)} acc ${r.acc.toFixed(3)}${val} lr ${r.lr.toExponential(2)} (${r.seconds.toFixed(1)} s)`);
     },
   });
   const testSet = dataset(built.test);

@@ -86,6 +86,15 @@ export interface EarlyStopping {
   restoreBest?: boolean;
   /** Smallest decrease that counts as an improvement (default 0). */
   minDelta?: number;
+  /**
+   * Epochs trained before the monitored value is watched (Keras 2.11+
+   * EarlyStopping `start_from_epoch`, default 0): these epochs are neither
+   * kept as the best nor counted against the patience. For a model that
+   * needs many updates before its validation signal means anything (a
+   * CRNN seeing three batches per epoch), an early lucky epoch would
+   * otherwise be kept and stop the run a patience later.
+   */
+  startFromEpoch?: number;
 }
 
 export interface FitOptions {
@@ -301,6 +310,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   const progress = new Progress(opts.progress ?? 'auto');
   const restoreBest = opts.earlyStopping?.restoreBest ?? true;
   const minDelta = opts.earlyStopping?.minDelta ?? 0;
+  const startFromEpoch = opts.earlyStopping?.startFromEpoch ?? 0;
   const evalBatch = opts.evalBatchSize ?? batchSize;
   const trainable = trainableVariables(model);
 
@@ -424,7 +434,9 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         // its name for checkpoint compatibility: minus the accuracy under the accuracy monitors).
         const monitor = opts.earlyStopping?.monitor ?? 'valLoss';
         const monitored = monitor === 'valAccuracy' ? -v.acc : monitor === 'valTop1' ? -v.top1 : v.loss;
-        if (state.bestValLoss === null || monitored < state.bestValLoss - minDelta) {
+        if (epoch + 1 <= startFromEpoch) {
+          // not yet watched (Keras' start_from_epoch)
+        } else if (state.bestValLoss === null || monitored < state.bestValLoss - minDelta) {
           state.bestValLoss = monitored;
           state.bestEpoch = epoch + 1;
           state.wait = 0;
@@ -439,7 +451,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       }
       record.seconds = (Date.now() - t0) / 1000;
       state.history.push(record);
-      progress.epoch({ ...record, epoch, epochs, valLoss: record.valLoss ?? undefined, valAcc: record.valAcc ?? undefined });
+      progress.epoch({ ...record, epoch, epochs, valLoss: record.valLoss ?? undefined, valAcc: record.valAcc ?? undefined, valTop1: record.valTop1 ?? undefined });
 
       if (opts.snapshotDir && schedule.snapshotEpochs(epochs).includes(epoch + 1)) {
         mkdirSync(opts.snapshotDir, { recursive: true });

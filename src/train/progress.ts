@@ -12,6 +12,8 @@ export interface EpochLine {
   acc: number;
   valLoss?: number;
   valAcc?: number;
+  /** Validation top-1 accuracy (differs from valAcc for binary cross-entropy). */
+  valTop1?: number;
   lr: number;
   seconds: number;
 }
@@ -51,7 +53,7 @@ export class Progress {
 
   epoch(e: EpochLine): void {
     if (this.mode === 'none') return;
-    const val = e.valLoss !== undefined ? ` val_loss ${e.valLoss.toFixed(4)} val_acc ${(e.valAcc ?? NaN).toFixed(3)}` : '';
+    const val = e.valLoss !== undefined ? ` val_loss ${e.valLoss.toFixed(4)} val_acc ${(e.valAcc ?? NaN).toFixed(3)}${e.valTop1 !== undefined ? ` val_top1 ${e.valTop1.toFixed(3)}` : ''}` : '';
     const line = `epoch ${e.epoch + 1}/${e.epochs} loss ${e.loss.toFixed(4)} acc ${e.acc.toFixed(3)}${val} lr ${e.lr.toPrecision(3)} (${fmtTime(e.seconds)})`;
     this.out.write(this.mode === 'bar' ? `\r${line}\x1b[K\n` : `${line}\n`);
   }

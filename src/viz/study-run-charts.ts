@@ -20,6 +20,13 @@ import { estimatedTextWidth } from './report-chart.js';
 
 const ROW_HEIGHT = 22;
 
+/**
+ * Fixed colours for the verdicts, so every claims chart reads the same way
+ * (vega's default palette gave "supports" whichever colour came first in
+ * the data): green / red / grey, told apart also by the legend's words.
+ */
+const VERDICT_COLOURS = { domain: ['supports', 'does not support', 'inconclusive'], range: ['#1b7837', '#b2182b', '#8c8c8c'] };
+
 function pointsWithIntervals(values: Record<string, unknown>[], xTitle: string, zero: boolean, rules: number[] = [0]): VegaLiteSpec {
   // vega measures text without a canvas (about 0.8 x font size per character): the limit is that width, so no label is cut.
   const labelLimit = Math.max(0, ...values.map((v) => estimatedTextWidth(String(v.label), 10))) + 8;
@@ -30,7 +37,7 @@ function pointsWithIntervals(values: Record<string, unknown>[], xTitle: string, 
     layer: [
       ...(zero ? [{ data: { values: rules.map((r) => ({ zero: r })) }, mark: { type: 'rule', color: '#888', strokeDash: [4, 3] }, encoding: { x: { field: 'zero', type: 'quantitative' } } }] : []),
       { mark: { type: 'rule', color: '#4c78a8' }, encoding: { y, x: { field: 'lo', type: 'quantitative', title: xTitle, scale: { zero: false } }, x2: { field: 'hi' } } },
-      { mark: { type: 'point', filled: true, size: 60 }, encoding: { y, x: { field: 'mean', type: 'quantitative' }, color: { field: 'colour', type: 'nominal', title: null, legend: zero ? { orient: 'bottom' } : null } } },
+      { mark: { type: 'point', filled: true, size: 60 }, encoding: { y, x: { field: 'mean', type: 'quantitative' }, color: { field: 'colour', type: 'nominal', title: null, ...(zero ? { scale: VERDICT_COLOURS, legend: { orient: 'bottom' } } : { legend: null }) } } },
     ],
     data: { values },
   };

@@ -136,6 +136,27 @@ describe('fit', () => {
     r.model.dispose();
   });
 
+  it('startFromEpoch (Keras start_from_epoch) neither keeps nor counts the epochs before it', async () => {
+    const validation = stripes(16, 5, true);
+    const r = await fit({
+      ...base,
+      train: stripes(40, 1),
+      validation,
+      epochs: 40,
+      seed: 4,
+      earlyStopping: { patience: 3, restoreBest: true, monitor: 'valAccuracy', startFromEpoch: 6 },
+    });
+    const accs = r.history.map((h) => h.valAcc!);
+    const watched = accs.slice(6);
+    const first = 6 + watched.indexOf(Math.max(...watched)) + 1;
+    // stripes are learnt within a few epochs: without the start, epoch <= 6 would be kept
+    expect(r.bestEpoch).toBe(first);
+    expect(r.bestEpoch).toBeGreaterThan(6);
+    expect(r.stoppedEarly).toBe(true);
+    expect(r.history.length).toBe(first + 3);
+    r.model.dispose();
+  });
+
   it('refuses early stopping without validation data', async () => {
     await expect(fit({ ...base, train: stripes(8, 1), epochs: 1, seed: 1, earlyStopping: { patience: 2 } })).rejects.toThrow(
       /held out from the training folds/,
