@@ -42,7 +42,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { perClassEerTable } from '../metrics/tagging.js';
-import type { EpochRecord } from '../train/history.js';
+import { keptEpoch, type EpochRecord, type Monitor } from '../train/history.js';
 import { InvalidParameterError, MissingFileError } from '../util/errors.js';
 import { INT8_SUFFIX } from '../fusion/clip-scores.js';
 import { POPULATION_BN_SUFFIX } from './default-hooks.js';
@@ -344,17 +344,9 @@ export function summarizeStoredRun(run: StoredRun): StudySummary {
     }
     const first = jobs[0]?.metrics;
     const sizes = first && SIZE_KEYS.every((k) => Number.isFinite(first[k])) ? Object.fromEntries(SIZE_KEYS.map((k) => [k, first[k]])) : null;
-    const cfg = arm.config as { training?: { epochs?: number; earlyStopping?: { monitor?: string; startFromEpoch?: number } } } | undefined;
-    const monitor = cfg?.training?.earlyStopping?.monitor ?? 'valLoss';
-    const startFrom = cfg?.training?.earlyStopping?.startFromEpoch ?? 0;
-    // The epoch early stopping kept: the first with the best monitored value.
-    const kept = (j: StoredJob) => {
-      const withVal = j.history.filter((e) => e.valLoss !== null && e.epoch > startFrom);
-      if (withVal.length === 0) return j.history.length;
-      const better = (e: EpochRecord, b: EpochRecord) =>
-        monitor === 'valAccuracy' ? e.valAcc! > b.valAcc! : monitor === 'valTop1' ? e.valTop1! > b.valTop1! : e.valLoss! < b.valLoss!;
-      return withVal.reduce((b, e) => (better(e, b) ? e : b)).epoch;
-    };
+    const cfg = arm.config as { training?: { epochs?: number; earlyStopping?: { monitor?: Monitor; startFromEpoch?: number; restoreBest?: boolean } } } | undefined;
+    // The epoch early stopping kept, replayed under fit's own rule.
+    const kept = (j: StoredJob) => keptEpoch(j.history, cfg?.training?.earlyStopping ?? {});
     // Per seed like every other value: the mean over the seed's folds, for
     // the seeds counted above (a partial seed's jobs are left out).
     const perSeedMean = (f: (j: StoredJob) => number) =>

@@ -52,7 +52,7 @@ import { InvalidParameterError, NonFiniteError } from '../util/errors.js';
 import { assembleBatch, batchIndices, epochOrder, transformedDataset, type Batch, type Dataset, type ItemTransform } from './batches.js';
 import type { BatchAugment } from '../augment/online.js';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { writeHistory, type EpochRecord } from './history.js';
+import { monitoredValue, writeHistory, type EpochRecord, type Monitor } from './history.js';
 import { batchAccuracy, lossFunction, top1Accuracy, type LossName } from './losses.js';
 import { defaultLearningRate, learningRateToSet, makeOptimizer, setLearningRate, trainableVariables, type OptimizerSpec } from './optimizers.js';
 import { DEFAULT_FRAMEWORK, frameworkProfile, type FrameworkName, type FrameworkProfile } from './framework-profile.js';
@@ -81,7 +81,7 @@ export interface EarlyStopping {
    * accuracy whatever the loss, for a sigmoid tagger on single-label clips,
    * whose 'valAccuracy' (Keras' binary accuracy) is flat near 1 - 1/classes.
    */
-  monitor?: 'valLoss' | 'valAccuracy' | 'valTop1';
+  monitor?: Monitor;
   /** Restore the weights of the best epoch at the end (default true). */
   restoreBest?: boolean;
   /** Smallest decrease that counts as an improvement (default 0). */
@@ -433,7 +433,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         // The monitored value in "lower is better" form (state.bestValLoss keeps
         // its name for checkpoint compatibility: minus the accuracy under the accuracy monitors).
         const monitor = opts.earlyStopping?.monitor ?? 'valLoss';
-        const monitored = monitor === 'valAccuracy' ? -v.acc : monitor === 'valTop1' ? -v.top1 : v.loss;
+        const monitored = monitoredValue(monitor, { valLoss: v.loss, valAcc: v.acc, valTop1: v.top1 })!;
         if (epoch + 1 <= startFromEpoch) {
           // not yet watched (Keras' start_from_epoch)
         } else if (state.bestValLoss === null || monitored < state.bestValLoss - minDelta) {

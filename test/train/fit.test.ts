@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fit, predictDataset } from '../../src/train/fit.js';
+import { keptEpoch, type EpochRecord } from '../../src/train/history.js';
 import { doublingRestarts, makeSchedule } from '../../src/train/schedules.js';
 import { stripes, tinyModel } from './fixtures/tiny.js';
 
@@ -85,21 +86,30 @@ describe('fit', () => {
     r.model.dispose();
   });
 
-  it("monitor 'valAccuracy' stops on the validation accuracy and keeps the first epoch with the highest", async () => {
+  // Both accuracy monitors: 'valAccuracy' on a softmax classifier, and
+  // 'valTop1' on a sigmoid tagger, whose valAcc is a binary accuracy.
+  it.each([
+    { monitor: 'valAccuracy' as const, loss: 'categoricalCrossentropy' as const, value: (h: EpochRecord) => h.valAcc! },
+    { monitor: 'valTop1' as const, loss: 'binaryCrossentropy' as const, value: (h: EpochRecord) => h.valTop1! },
+  ])("monitor $monitor ($loss) stops on that validation accuracy and keeps the first epoch with the highest", async ({ monitor, loss, value }) => {
     const validation = stripes(16, 5, true);
     const r = await fit({
       ...base,
+      loss,
       train: stripes(40, 1),
       validation,
       epochs: 40,
       seed: 4,
-      earlyStopping: { patience: 4, restoreBest: true, monitor: 'valAccuracy' },
+      earlyStopping: { patience: 4, restoreBest: true, monitor },
     });
-    const accs = r.history.map((h) => h.valAcc!);
+    const accs = r.history.map(value);
+    expect(accs.every((v) => Number.isFinite(v))).toBe(true);
     const first = accs.indexOf(Math.max(...accs)) + 1;
     expect(r.bestEpoch).toBe(first);
     if (r.stoppedEarly) expect(r.history.length).toBe(first + 4);
-    // the restored model has that epoch's validation accuracy
+    // the stored history replays to the same kept epoch
+    expect(keptEpoch(r.history, { monitor })).toBe(first);
+    // the restored model has that epoch's validation top-1 accuracy
     const { probs } = await predictDataset(r.model, validation, 8);
     let right = 0;
     for (let i = 0; i < validation.size; i++) {
@@ -107,32 +117,6 @@ describe('fit', () => {
       if ((probs[i * 2 + 1] > probs[i * 2] ? 1 : 0) === (y[1] > y[0] ? 1 : 0)) right++;
     }
     expect(right / validation.size).toBeCloseTo(accs[first - 1], 6);
-    r.model.dispose();
-  });
-
-  it("monitor 'valTop1' stops a sigmoid tagger on its validation top-1 accuracy, not its binary accuracy", async () => {
-    const validation = stripes(16, 5, true);
-    const r = await fit({
-      ...base,
-      loss: 'binaryCrossentropy',
-      train: stripes(40, 1),
-      validation,
-      epochs: 40,
-      seed: 4,
-      earlyStopping: { patience: 4, restoreBest: true, monitor: 'valTop1' },
-    });
-    const top1 = r.history.map((h) => h.valTop1!);
-    expect(top1.every((v) => Number.isFinite(v))).toBe(true);
-    const first = top1.indexOf(Math.max(...top1)) + 1;
-    expect(r.bestEpoch).toBe(first);
-    if (r.stoppedEarly) expect(r.history.length).toBe(first + 4);
-    const { probs } = await predictDataset(r.model, validation, 8);
-    let right = 0;
-    for (let i = 0; i < validation.size; i++) {
-      const y = validation.get(i).y;
-      if ((probs[i * 2 + 1] > probs[i * 2] ? 1 : 0) === (y[1] > y[0] ? 1 : 0)) right++;
-    }
-    expect(right / validation.size).toBeCloseTo(top1[first - 1], 6);
     r.model.dispose();
   });
 
@@ -154,6 +138,7 @@ describe('fit', () => {
     expect(r.bestEpoch).toBeGreaterThan(6);
     expect(r.stoppedEarly).toBe(true);
     expect(r.history.length).toBe(first + 3);
+    expect(keptEpoch(r.history, { monitor: 'valAccuracy', startFromEpoch: 6 })).toBe(first);
     r.model.dispose();
   });
 
