@@ -29,11 +29,17 @@ export const BOUND_RULE =
 export const VERDICT_RULE =
   'Verdict per claim: "supports" if the 95% interval of the seed-paired difference (arm - baseline, per seed, Student t over the seeds) excludes 0 in the claimed direction, "does not support" if it excludes 0 the other way, otherwise "inconclusive". The words are about the claim on this data; no published number is reproduced or refuted here.';
 
+/** toFixed without a minus on a value that rounds to zero (a mean of -7e-16 is "0.00", not "-0.00"). */
+export function fixed(v: number, digits: number): string {
+  const t = v.toFixed(digits);
+  return /^-0(\.0*)?$/.test(t) ? t.slice(1) : t;
+}
+
 export function fmtSummary(s: Summary | undefined, digits: number): string {
   if (!s || s.n === 0) return '';
-  const m = s.mean.toFixed(digits);
+  const m = fixed(s.mean, digits);
   if (s.n < 2) return `${m} (n=1)`;
-  return `${m} [${s.ci95[0].toFixed(digits)}, ${s.ci95[1].toFixed(digits)}]`;
+  return `${m} [${fixed(s.ci95[0], digits)}, ${fixed(s.ci95[1], digits)}]`;
 }
 
 function seedsText(a: ArmSummary): string {

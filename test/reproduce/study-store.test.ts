@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readStoredRun, storedRunFromResults, summarizeStoredRun, writeStoredRun, compactNumber } from '../../src/reproduce/study-store.js';
 import type { JobResult } from '../../src/reproduce/results.js';
-import { describeStoredRun } from '../../src/reproduce/study-run-report.js';
+import { describeStoredRun, fixed, fmtSummary } from '../../src/reproduce/study-run-report.js';
 
 const LABELS = ['a', 'b', 'c', 'd'];
 const dirs: string[] = [];
@@ -128,6 +128,15 @@ describe('stored study runs', () => {
     const back = readStoredRun(dir);
     expect(back.scores).toEqual(run.scores);
     expect(JSON.parse(JSON.stringify(summarizeStoredRun(back)))).toEqual(JSON.parse(JSON.stringify(summarizeStoredRun(run))));
+  });
+
+  it('a mean that rounds to zero prints without a minus; real negatives keep it', () => {
+    expect(fixed(-7.1e-16, 2)).toBe('0.00');
+    expect(fixed(-0.004, 2)).toBe('0.00');
+    expect(fixed(-0.006, 2)).toBe('-0.01');
+    expect(fixed(-0.4, 0)).toBe('0');
+    expect(fixed(-3.2, 1)).toBe('-3.2');
+    expect(fmtSummary({ n: 5, mean: -7.1e-16, sd: 0.4, ci95: [-0.5006, 0.5006] }, 2)).toBe('0.00 [-0.50, 0.50]');
   });
 
   it('scores keep 4 decimals', () => {
