@@ -10,6 +10,7 @@
 import type { Summary } from './stats.js';
 import type { Experiment } from './experiment-schema.js';
 import type { ArmSummary, StoredRun, StudySummary, SummaryMetric } from './study-store.js';
+import type { Monitor } from '../train/history.js';
 
 /** How each summary value is written, with its unit. */
 export const METRIC_LABELS: Record<SummaryMetric, { label: string; unit: string; digits: number }> = {
@@ -34,6 +35,13 @@ export function fixed(v: number, digits: number): string {
   const t = v.toFixed(digits);
   return /^-0(\.0*)?$/.test(t) ? t.slice(1) : t;
 }
+
+/** Each early-stopping monitor in words: what is watched, and which epoch's weights are kept. */
+const MONITOR_WORDS: Record<Monitor, [string, string]> = {
+  valLoss: ['validation loss', 'lowest validation loss'],
+  valAccuracy: ['validation accuracy', 'highest validation accuracy (the first such epoch)'],
+  valTop1: ['validation top-1 accuracy', 'highest validation top-1 accuracy (the first such epoch)'],
+};
 
 export function fmtSummary(s: Summary | undefined, digits: number): string {
   if (!s || s.n === 0) return '';
@@ -72,13 +80,7 @@ export function describeStoredRun(run: StoredRun): RunContext {
   const criterion = (c: Experiment) => {
     const t = c.training;
     const v = t.validationFraction ? `validation: ${Math.round(t.validationFraction * 100)}% of the training folds' recordings, grouped by recording (never the test fold)` : 'no validation split';
-    const monitor = t.earlyStopping?.monitor ?? 'valLoss';
-    const what =
-      monitor === 'valAccuracy'
-        ? ['validation accuracy', 'highest validation accuracy (the first such epoch)']
-        : monitor === 'valTop1'
-          ? ['validation top-1 accuracy', 'highest validation top-1 accuracy (the first such epoch)']
-          : ['validation loss', 'lowest validation loss'];
+    const what = MONITOR_WORDS[t.earlyStopping?.monitor ?? 'valLoss'];
     const es = t.earlyStopping
       ? `; ${t.earlyStopping.startFromEpoch ? `from epoch ${t.earlyStopping.startFromEpoch + 1} on (the first ${t.earlyStopping.startFromEpoch} epochs are not watched), ` : ''}training stops when the ${what[0]} has not improved for ${t.earlyStopping.patience} epochs (at most ${t.epochs}), and the weights of the epoch with the ${what[1]} are ${t.earlyStopping.restoreBest === false ? 'not ' : ''}kept`
       : `; ${t.epochs} epochs`;

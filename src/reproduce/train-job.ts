@@ -50,6 +50,7 @@ import { checkModelOptions, getModelEntry } from '../models/registry.js';
 import type { Dataset, ItemTransform } from '../train/batches.js';
 import { fit, predictDataset, type FitResult } from '../train/fit.js';
 import { passesPerEpoch, scheduleInPasses } from '../train/epochs.js';
+import { validationText } from '../train/progress.js';
 import { onlineAugment } from '../augment/online.js';
 import { Rng } from '../util/rng.js';
 import { InvalidParameterError } from '../util/errors.js';
@@ -313,8 +314,7 @@ export async function runTrainJob(job: Job, exp: BudgetedExperiment, ctx: JobCon
     snapshotDir: snapshotsWanted ? snapshotDir : undefined,
     progress: 'none',
     onEpochEnd: (r) => {
-      const val = r.valLoss === null ? '' : ` val_loss ${r.valLoss.toFixed(4)} val_acc ${(r.valAcc ?? NaN).toFixed(3)}${typeof r.valTop1 === 'number' ? ` val_top1 ${r.valTop1.toFixed(3)}` : ''}`;
-      ctx.log(`${job.id}: epoch ${r.epoch}/${fitEpochs} loss ${r.loss.toFixed(4)} acc ${r.acc.toFixed(3)}${val} lr ${r.lr.toExponential(2)} (${r.seconds.toFixed(1)} s)`);
+      ctx.log(`${job.id}: epoch ${r.epoch}/${fitEpochs} loss ${r.loss.toFixed(4)} acc ${r.acc.toFixed(3)}${validationText(r)} lr ${r.lr.toExponential(2)} (${r.seconds.toFixed(1)} s)`);
     },
   });
   const testSet = dataset(built.test);

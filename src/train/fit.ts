@@ -433,7 +433,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         // The monitored value in "lower is better" form (state.bestValLoss keeps
         // its name for checkpoint compatibility: minus the accuracy under the accuracy monitors).
         const monitor = opts.earlyStopping?.monitor ?? 'valLoss';
-        const monitored = monitoredValue(monitor, { valLoss: v.loss, valAcc: v.acc, valTop1: v.top1 })!;
+        const monitored = monitoredValue(monitor, record)!;
         if (epoch + 1 <= startFromEpoch) {
           // not yet watched (Keras' start_from_epoch)
         } else if (state.bestValLoss === null || monitored < state.bestValLoss - minDelta) {

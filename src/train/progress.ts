@@ -5,6 +5,18 @@
  */
 export type ProgressMode = 'auto' | 'bar' | 'lines' | 'none';
 
+/**
+ * The validation part of an epoch's log line, Keras' names
+ * (" val_loss 0.1234 val_acc 0.961 val_top1 0.250"); empty without
+ * validation, no val_top1 where the epoch has none. Shared by the progress
+ * line and the study runner's job log.
+ */
+export function validationText(v: { valLoss?: number | null; valAcc?: number | null; valTop1?: number | null }): string {
+  if (v.valLoss === null || v.valLoss === undefined) return '';
+  const top1 = typeof v.valTop1 === 'number' ? ` val_top1 ${v.valTop1.toFixed(3)}` : '';
+  return ` val_loss ${v.valLoss.toFixed(4)} val_acc ${(v.valAcc ?? NaN).toFixed(3)}${top1}`;
+}
+
 export interface EpochLine {
   epoch: number;
   epochs: number;
@@ -53,8 +65,7 @@ export class Progress {
 
   epoch(e: EpochLine): void {
     if (this.mode === 'none') return;
-    const val = e.valLoss !== undefined ? ` val_loss ${e.valLoss.toFixed(4)} val_acc ${(e.valAcc ?? NaN).toFixed(3)}${e.valTop1 !== undefined ? ` val_top1 ${e.valTop1.toFixed(3)}` : ''}` : '';
-    const line = `epoch ${e.epoch + 1}/${e.epochs} loss ${e.loss.toFixed(4)} acc ${e.acc.toFixed(3)}${val} lr ${e.lr.toPrecision(3)} (${fmtTime(e.seconds)})`;
+    const line = `epoch ${e.epoch + 1}/${e.epochs} loss ${e.loss.toFixed(4)} acc ${e.acc.toFixed(3)}${validationText(e)} lr ${e.lr.toPrecision(3)} (${fmtTime(e.seconds)})`;
     this.out.write(this.mode === 'bar' ? `\r${line}\x1b[K\n` : `${line}\n`);
   }
 
